@@ -1,0 +1,87 @@
+# The RNN course. Two commands on a fresh machine:
+#   make book   set up .venv and build the HTML book into _build/html
+#   make test   set up and run every check (lint, unit tests, nbval, strict book build, browser)
+# Every target is idempotent: a second run skips the set-up it has already done.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MATHJAX := _extra/mathjax
+NBVAL := --nbval-current-env --nbval-cell-timeout=120
+CHECKED_NOTEBOOKS = $(wildcard book/*.ipynb solutions/*.ipynb)
+STUDENT_NOTEBOOKS = $(wildcard exercises/*.ipynb)
+JB_FLAGS := -W -n --keep-going --all
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+
+.PHONY: help setup book test lint format unit nbval build-book browser notebooks lab lock clean chromium
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+# --- set-up -----------------------------------------------------------------------------------
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,book,lab]"
+	@touch $@
+
+$(MATHJAX)/tex-mml-chtml.js: $(STAMP) tools/vendor_mathjax.py
+	$(BIN)/python tools/vendor_mathjax.py $(MATHJAX)
+
+setup: $(STAMP) $(MATHJAX)/tex-mml-chtml.js  ## create .venv with the pinned versions (constraints.txt)
+
+# --- the book -----------------------------------------------------------------------------------
+build-book: setup
+	$(BIN)/jupyter-book build $(JB_FLAGS) . 2>&1 | tee _build.log
+	@! grep -E "WARNING:|ERROR:|CRITICAL:" _build.log || { echo "book build printed warnings (see above)"; exit 1; }
+
+book: build-book  ## set up and build the HTML book; prints the page to open
+	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
+
+# --- checks -------------------------------------------------------------------------------------
+lint: setup  ## ruff check and ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup  ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+unit: setup  ## unit tests (tests/)
+	$(BIN)/pytest -q tests
+
+nbval: setup  ## re-run every notebook and compare with its stored outputs
+	$(BIN)/pytest -q --durations=5 --nbval $(NBVAL) --nbval-sanitize-with tests/nbval_sanitize.cfg \
+		$(CHECKED_NOTEBOOKS)
+	$(if $(STUDENT_NOTEBOOKS),$(BIN)/pytest -q --nbval-lax $(NBVAL) $(STUDENT_NOTEBOOKS))
+
+chromium:  ## install Debian's chromium for the browser test (needs root), or say what is missing
+	@$(BIN)/python tools/ensure_chromium.py
+
+browser: setup chromium  ## open the built book in headless Chromium with the network off
+	$(BIN)/pytest -q --run-browser tests/browser
+
+test: lint unit nbval build-book browser  ## set up and run every check
+	@echo "make test: all checks passed"
+
+# --- authoring ----------------------------------------------------------------------------------
+notebooks: setup  ## re-execute every notebook in place, deterministically
+	$(BIN)/python tools/execute_notebooks.py book solutions
+
+lab: setup  ## open JupyterLab in the course environment
+	$(BIN)/jupyter lab
+
+lock:  ## regenerate constraints.txt from a fresh resolution (review the diff!)
+	rm -rf /tmp/course-rnn-lock && $(PYTHON) -m venv /tmp/course-rnn-lock
+	/tmp/course-rnn-lock/bin/pip install --quiet "torch==2.13.0" -e ".[test,book,lab]"
+	{ sed -n '1,3p' constraints.txt; /tmp/course-rnn-lock/bin/pip freeze --exclude-editable \
+		| sed 's/^torch==2.13.0+cpu$$/torch==2.13.0/'; } > constraints.new && mv constraints.new constraints.txt
+
+clean:  ## remove the built book (keeps .venv)
+	rm -rf _build _build.log _extra

@@ -1,0 +1,218 @@
+"""Elementwise activations, softmax and losses in NumPy, each with its backward pass.
+
+Numerically stable forms: they stay finite for inputs around ±1e3 (tested under
+``np.errstate(over="raise")``). Every function keeps its input's float dtype. Book: chapter
+"Sequences and recurrent models" (notation, section "Losses over a sequence") and the chapters
+that use each function; ``softmax`` is also the heart of chapter "RNNs vs Transformers".
+
+The losses follow ``torch.nn.functional`` (``cross_entropy`` and ``mse_loss`` with
+``reduction="mean"``) and are tested against them in float64.
+"""
+
+import numpy as np
+
+from course_rnn.shapes import ShapeError
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic function 1 / (1 + exp(-x)), stable for large |x|; keeps x's float dtype.
+
+    Args:
+        x: (any shape) float array
+
+    Returns:
+        (same shape and dtype) values in (0, 1).
+    """
+    # exp of a non-positive number never overflows: split by sign.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+
+def sigmoid_backward(dy: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Gradient through ``y = sigmoid(x)``, written with the output: dx = dy * y * (1 - y).
+
+    Args:
+        dy: (any shape) float   upstream gradient
+        y:  (same shape) float  the forward output sigmoid(x)
+
+    Returns:
+        dx: (same shape and dtype as dy)
+    """
+    return dy * y * (1 - y)
+
+
+def tanh_backward(dy: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Gradient through ``y = tanh(x)``, written with the output: dx = dy * (1 - y²).
+
+    Args:
+        dy: (any shape) float   upstream gradient
+        y:  (same shape) float  the forward output tanh(x)
+
+    Returns:
+        dx: (same shape and dtype as dy)
+    """
+    return dy * (1 - y * y)
+
+
+def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Stable log-softmax along ``axis``: x - max - log(sum(exp(x - max))).
+
+    Args:
+        x:    (any shape) float array, e.g. logits (T, B, V)
+        axis: the axis that sums to one after ``exp``
+
+    Returns:
+        (same shape and dtype as x), all entries <= 0.
+    """
+    # Subtracting the max makes every exponent <= 0, so exp never overflows (shift invariance).
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Stable softmax along ``axis`` (``torch.softmax(x, dim=axis)``).
+
+    Args:
+        x:    (any shape) float array, e.g. logits (T, B, V) or attention scores (B, NH, T, S)
+        axis: the axis that sums to one
+
+    Returns:
+        (same shape and dtype as x), entries in [0, 1] summing to 1 along ``axis``.
+    """
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def softmax_backward(dy: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Gradient through ``y = softmax(x, axis)``: dx = y * (dy - sum(dy * y, axis)).
+
+    Args:
+        dy:   (any shape) float   upstream gradient
+        y:    (same shape) float  the forward output softmax(x, axis)
+        axis: the softmax axis
+
+    Returns:
+        dx: (same shape and dtype as dy); zero wherever y is zero.
+    """
+    return y * (dy - np.sum(dy * y, axis=axis, keepdims=True))
+
+
+def softmax_cross_entropy_forward(logits: np.ndarray, targets: np.ndarray, mask=None):
+    """Mean cross-entropy of softmax(logits) against integer targets, over unmasked positions.
+
+    loss = -(1/M) Σ_{n: mask[n]} log softmax(logits[n])[targets[n]],  M = number of True entries.
+    This equals ``F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1),
+    ignore_index=i)`` with ``reduction="mean"`` when ``mask = targets != i``: ignored positions add
+    nothing to the sum and are not counted in M. No class weights, no label smoothing.
+
+    Args:
+        logits:  (T, B, V) or (N, V) float  unnormalised scores over a vocabulary of V classes
+        targets: (T, B) or (N,) integer     classes in [0, V); only checked where ``mask`` is True,
+                                             so padded positions may hold any id (e.g. -100)
+        mask:    (T, B) or (N,) bool, or None   True = the position counts; None = all count
+
+    Returns:
+        loss:  0-d array, logits' dtype
+        cache: opaque; pass to softmax_cross_entropy_backward
+
+    Differences from torch.nn.functional.cross_entropy:
+        If every position is masked (M = 0), torch returns NaN (0/0); we return a loss of 0 with a
+        zero gradient, so an all-padding batch cannot poison training.
+
+    Book: chapter "Sequences and recurrent models", section "Losses over a sequence".
+    """
+    where = "softmax_cross_entropy_forward"
+    if not hasattr(logits, "ndim") or logits.ndim not in (2, 3):
+        raise ShapeError(f"{where}: logits expected (T, B, V) or (N, V), got {np.shape(logits)}")
+    if not np.issubdtype(logits.dtype, np.floating):
+        raise TypeError(f"{where}: logits must be a float array, got dtype {logits.dtype}")
+    V = logits.shape[-1]
+    lead = logits.shape[:-1]  # (T, B) or (N,)
+    letters = "T, B" if logits.ndim == 3 else "N"
+    targets = np.asarray(targets)
+    if targets.shape != lead:
+        raise ShapeError(f"{where}: targets expected ({letters}) = {lead}, got {targets.shape}")
+    if not np.issubdtype(targets.dtype, np.integer):
+        raise TypeError(f"{where}: targets must be integer class ids, got dtype {targets.dtype}")
+    if mask is None:
+        mask = np.ones(lead, dtype=bool)
+    mask = np.asarray(mask)
+    if mask.dtype != np.bool_ or mask.shape != lead:
+        raise ShapeError(
+            f"{where}: mask expected a bool array ({letters}) = {lead}, "
+            f"got {mask.dtype} {mask.shape}"
+        )
+    bad = mask & ((targets < 0) | (targets >= V))
+    if np.any(bad):
+        raise ValueError(
+            f"{where}: targets must lie in [0, V={V}) at unmasked positions, "
+            f"got {targets[bad].min()} .. {targets[bad].max()}"
+        )
+    safe = np.where(mask, targets, 0)  # (T, B): any valid id where masked, gathered then dropped
+    logp = log_softmax(logits, axis=-1)  # (T, B, V)
+    picked = np.take_along_axis(logp, safe[..., None], axis=-1)[..., 0]  # (T, B)
+    count = int(mask.sum())
+    loss = -np.sum(picked, where=mask) / max(count, 1)
+    cache = (logp, safe, mask, count)
+    return np.asarray(loss, dtype=logits.dtype), cache
+
+
+def softmax_cross_entropy_backward(dloss, cache) -> np.ndarray:
+    """Gradient of the masked mean cross-entropy: (softmax - one_hot(targets)) * mask / M.
+
+    Args:
+        dloss: scalar float  upstream gradient of the loss (1.0 when the loss is the objective)
+        cache: from softmax_cross_entropy_forward
+
+    Returns:
+        dlogits: (T, B, V) or (N, V), logits' dtype; zero at masked positions.
+
+    Book: chapter "Sequences and recurrent models", section "Losses over a sequence".
+    """
+    logp, safe, mask, count = cache
+    one_hot = np.zeros_like(logp)  # (T, B, V)
+    np.put_along_axis(one_hot, safe[..., None], 1, axis=-1)
+    scale = np.asarray(dloss, dtype=logp.dtype) / max(count, 1)
+    # d(-log p_y)/dlogits = softmax - one_hot; masked positions contribute nothing.
+    return (np.exp(logp) - one_hot) * (mask[..., None] * scale)  # (T, B, V)
+
+
+def mse_forward(pred: np.ndarray, target: np.ndarray):
+    """Mean squared error, ``F.mse_loss(pred, target)`` with ``reduction="mean"``.
+
+    Args:
+        pred:   (any shape, e.g. T, B, D) float  predictions
+        target: (same shape) float               targets (treated as constants)
+
+    Returns:
+        loss:  0-d array, pred's dtype
+        cache: opaque; pass to mse_backward
+
+    Differences from torch.nn.functional.mse_loss:
+        torch broadcasts mismatched shapes (with a UserWarning); we raise ShapeError, because a
+        broadcast (T, B, 1) against (T, B) is almost always a bug.
+
+    Book: chapter "Sequences and recurrent models", section "Losses over a sequence".
+    """
+    if np.shape(pred) != np.shape(target):
+        raise ShapeError(
+            f"mse_forward: target expected pred's shape {np.shape(pred)}, got {np.shape(target)}"
+        )
+    diff = pred - target
+    return np.asarray(np.mean(diff * diff), dtype=pred.dtype), diff
+
+
+def mse_backward(dloss, cache) -> np.ndarray:
+    """Gradient of the mean squared error with respect to ``pred``: 2 (pred - target) / N.
+
+    Args:
+        dloss: scalar float  upstream gradient of the loss
+        cache: from mse_forward
+
+    Returns:
+        dpred: (pred's shape and dtype). The target gets no gradient.
+
+    Book: chapter "Sequences and recurrent models", section "Losses over a sequence".
+    """
+    diff = cache
+    return diff * np.asarray(2 * dloss / max(diff.size, 1), dtype=diff.dtype)

@@ -1,0 +1,161 @@
+"""Every committed notebook is clean: executed in order, no errors, no machine paths, small outputs.
+
+nbval proves that stored outputs reproduce; these checks catch what nbval cannot see: a notebook
+edited but never re-executed, an error left in the book, a path from the author's machine, a
+missing set-up cell, or a bloated output. Each rule has a test that shows it can fail.
+"""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXECUTED_FOLDERS = ["book", "solutions"]  # must carry outputs (nbval compares them)
+CLEAN_FOLDERS = ["exercises"]  # handed to students: may be unexecuted
+MACHINE_PATH = re.compile(r"(/work/|/home/\w|/root/|/Users/\w|[A-Z]:\\\\Users|site-packages|/tmp/)")
+MAX_NOTEBOOK_OUTPUT_BYTES = 1_500_000
+MAX_TEXT_OUTPUT_CHARS = 20_000
+SETUP_CALLS = ("seed_everything(", "torch.set_num_threads(1)")
+
+
+def all_notebooks(folders):
+    return sorted(
+        p for f in folders for p in (ROOT / f).rglob("*.ipynb") if "_build" not in p.parts
+    )
+
+
+def output_text(output) -> str:
+    if output.output_type == "stream":
+        return output.text
+    if output.output_type == "error":
+        return "\n".join([output.ename, output.evalue, *output.traceback])
+    data = output.get("data", {})
+    return "\n".join(str(v) for k, v in data.items() if not k.startswith("image/"))
+
+
+def problems(nb, *, executed: bool) -> list[str]:
+    """Every rule the notebook breaks, as readable lines (empty when clean)."""
+    found = []
+    code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+    if not code or not all(call in code[0].source for call in SETUP_CALLS):
+        found.append(f"first code cell must call {' and '.join(SETUP_CALLS)}")
+    counts = [c.execution_count for c in code]
+    if executed and counts != list(range(1, len(code) + 1)):
+        found.append(f"execution counts {counts} are not 1..{len(code)}: re-run `make notebooks`")
+    if not executed and any(counts) and counts != list(range(1, len(code) + 1)):
+        found.append(f"execution counts {counts} are out of order")
+    size = 0
+    for i, cell in enumerate(nb.cells):
+        if "execution" in cell.metadata:
+            found.append(
+                f"cell {i}: per-cell timing metadata (execute with tools/execute_notebooks.py)"
+            )
+        for out in cell.get("outputs", []):
+            text = output_text(out)
+            size += len(nbformat.writes(nbformat.from_dict({"o": out})))
+            tags = cell.metadata.get("tags", [])
+            if out.output_type == "error" and "raises-exception" not in tags:
+                found.append(f"cell {i}: stored error {out.ename} without the raises-exception tag")
+            if match := MACHINE_PATH.search(text):
+                found.append(f"cell {i}: machine path {match.group(0)!r} in an output")
+            if len(text) > MAX_TEXT_OUTPUT_CHARS:
+                found.append(
+                    f"cell {i}: output of {len(text):,} characters (max {MAX_TEXT_OUTPUT_CHARS:,})"
+                )
+    if size > MAX_NOTEBOOK_OUTPUT_BYTES:
+        found.append(f"outputs total {size:,} bytes (max {MAX_NOTEBOOK_OUTPUT_BYTES:,})")
+    return found
+
+
+@pytest.mark.parametrize(
+    "path", all_notebooks(EXECUTED_FOLDERS), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_executed_notebook_is_clean(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert problems(nb, executed=True) == []
+
+
+@pytest.mark.parametrize(
+    "path", all_notebooks(CLEAN_FOLDERS), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_student_notebook_is_clean(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert problems(nb, executed=False) == []
+
+
+def test_the_book_has_notebooks():
+    assert all_notebooks(["book"]), "no notebooks under book/: is the hygiene check looking there?"
+
+
+# --- the checks can fail --------------------------------------------------------------------------
+SETUP = "import torch\nfrom course_rnn import seed_everything\nseed_everything(0)\n"
+SETUP += "torch.set_num_threads(1)"
+
+
+def make_notebook(*sources, outputs=None, counts=None, tags=None):
+    nb = nbformat.v4.new_notebook()
+    for i, src in enumerate(sources):
+        cell = nbformat.v4.new_code_cell(src)
+        cell.execution_count = (counts or list(range(1, len(sources) + 1)))[i]
+        cell.outputs = (outputs or {}).get(i, [])
+        cell.metadata["tags"] = (tags or {}).get(i, [])
+        nb.cells.append(cell)
+    return nb
+
+
+def stdout(text):
+    return nbformat.v4.new_output("stream", name="stdout", text=text)
+
+
+def test_clean_notebook_passes():
+    assert (
+        problems(make_notebook(SETUP, "print(1)", outputs={1: [stdout("1\n")]}), executed=True)
+        == []
+    )
+
+
+def test_missing_setup_cell_is_reported():
+    assert "first code cell" in problems(make_notebook("import numpy", SETUP), executed=True)[0]
+
+
+def test_out_of_order_execution_is_reported():
+    found = problems(make_notebook(SETUP, "a = 1", counts=[1, 5]), executed=True)
+    assert any("execution counts [1, 5]" in p for p in found)
+    found = problems(make_notebook(SETUP, "a = 1", counts=[None, None]), executed=True)
+    assert any("re-run" in p for p in found)
+
+
+def test_unexecuted_student_notebook_passes():
+    assert problems(make_notebook(SETUP, "a = 1", counts=[None, None]), executed=False) == []
+
+
+def test_stored_error_needs_raises_exception_tag():
+    error = nbformat.v4.new_output("error", ename="ValueError", evalue="bad", traceback=[])
+    nb = make_notebook(SETUP, "raise ValueError('bad')", outputs={1: [error]})
+    assert any("stored error ValueError" in p for p in problems(nb, executed=True))
+    nb.cells[1].metadata["tags"] = ["raises-exception"]
+    assert problems(nb, executed=True) == []
+
+
+@pytest.mark.parametrize("path", ["/work/main/x.py", "/home/ana/x", "/tmp/abc", "C:\\\\Users\\\\x"])
+def test_machine_path_is_reported(path):
+    nb = make_notebook(SETUP, "print(p)", outputs={1: [stdout(f"see {path}\n")]})
+    assert any("machine path" in p for p in problems(nb, executed=True))
+
+
+def test_oversized_outputs_are_reported():
+    nb = make_notebook(SETUP, "print('x' * 30000)", outputs={1: [stdout("x" * 30_000)]})
+    assert any("30,000 characters" in p for p in problems(nb, executed=True))
+    image = nbformat.v4.new_output("display_data", data={"image/png": "A" * 1_600_000})
+    nb = make_notebook(SETUP, "plot()", outputs={1: [image]})
+    assert any("outputs total" in p for p in problems(nb, executed=True))
+
+
+def test_timing_metadata_is_reported():
+    nb = make_notebook(SETUP)
+    nb.cells[0].metadata["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00Z"}
+    assert any("timing metadata" in p for p in problems(nb, executed=True))
