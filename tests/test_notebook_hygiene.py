@@ -69,22 +69,17 @@ def problems(nb, *, executed: bool) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize(
-    "path", all_notebooks(EXECUTED_FOLDERS), ids=lambda p: str(p.relative_to(ROOT))
-)
-def test_executed_notebook_is_clean(path):
-    nb = nbformat.read(path, as_version=4)
-    nbformat.validate(nb)
-    assert problems(nb, executed=True) == []
+CASES = [(p, True) for p in all_notebooks(EXECUTED_FOLDERS)]
+CASES += [(p, False) for p in all_notebooks(CLEAN_FOLDERS)]
 
 
 @pytest.mark.parametrize(
-    "path", all_notebooks(CLEAN_FOLDERS), ids=lambda p: str(p.relative_to(ROOT))
+    ("path", "executed"), CASES, ids=[str(p.relative_to(ROOT)) for p, _ in CASES]
 )
-def test_student_notebook_is_clean(path):
+def test_notebook_is_clean(path, executed):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    assert problems(nb, executed=False) == []
+    assert problems(nb, executed=executed) == []
 
 
 def test_the_book_has_notebooks():
