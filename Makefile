@@ -27,7 +27,7 @@ help:  ## list the targets
 # --- set-up -----------------------------------------------------------------------------------
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet --upgrade -c constraints.txt pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,book,lab]"
 	@touch $@
 
@@ -80,7 +80,7 @@ lab: setup  ## open JupyterLab in the course environment
 lock:  ## regenerate constraints.txt from a fresh resolution (review the diff!)
 	rm -rf /tmp/course-rnn-lock && $(PYTHON) -m venv /tmp/course-rnn-lock
 	/tmp/course-rnn-lock/bin/pip install --quiet "torch==2.13.0" -e ".[test,book,lab]"
-	{ sed -n '1,3p' constraints.txt; /tmp/course-rnn-lock/bin/pip freeze --exclude-editable \
+	{ sed -n '1,3p' constraints.txt; /tmp/course-rnn-lock/bin/pip freeze --all --exclude-editable | grep -vE "^(setuptools|wheel)==" \
 		| sed 's/^torch==2.13.0+cpu$$/torch==2.13.0/'; } > constraints.new && mv constraints.new constraints.txt
 
 clean:  ## remove the built book (keeps .venv)

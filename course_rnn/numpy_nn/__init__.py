@@ -1,5 +1,67 @@
-"""NumPy twins of the course's models: explicit forward and backward passes. Never imports torch."""
+"""NumPy twins of the course's models: explicit forward and backward passes. Never imports torch.
 
-from course_rnn.numpy_nn.functional import sigmoid
+Each layer comes as ``*_forward(...) -> (out, cache)`` and ``*_backward(dout, cache) -> grads``
+(CS231n's convention); parameters are dicts keyed like the matching ``torch.nn`` module's
+``state_dict()``. Layout is time-major, ``(T, B, D)``.
+Book: every chapter from "The hidden state" on.
+"""
 
-__all__ = ["sigmoid"]
+from course_rnn.numpy_nn.attention import (
+    causal_mask,
+    init_multi_head_attention_params,
+    multi_head_attention_backward,
+    multi_head_attention_forward,
+    padding_mask,
+    scaled_dot_product_attention_backward,
+    scaled_dot_product_attention_forward,
+)
+from course_rnn.numpy_nn.functional import (
+    log_softmax,
+    mse_backward,
+    mse_forward,
+    sigmoid,
+    sigmoid_backward,
+    softmax,
+    softmax_backward,
+    softmax_cross_entropy_backward,
+    softmax_cross_entropy_forward,
+    tanh_backward,
+)
+from course_rnn.numpy_nn.layers import (
+    embedding_backward,
+    embedding_forward,
+    layer_norm_backward,
+    layer_norm_forward,
+    linear_backward,
+    linear_forward,
+)
+from course_rnn.numpy_nn.optim import SGD, Adam, clip_grad_norm
+
+__all__ = [
+    "SGD",
+    "Adam",
+    "causal_mask",
+    "clip_grad_norm",
+    "embedding_backward",
+    "embedding_forward",
+    "init_multi_head_attention_params",
+    "layer_norm_backward",
+    "layer_norm_forward",
+    "linear_backward",
+    "linear_forward",
+    "log_softmax",
+    "mse_backward",
+    "mse_forward",
+    "multi_head_attention_backward",
+    "multi_head_attention_forward",
+    "padding_mask",
+    "scaled_dot_product_attention_backward",
+    "scaled_dot_product_attention_forward",
+    "sigmoid",
+    "sigmoid_backward",
+    "softmax",
+    "softmax_backward",
+    "softmax_cross_entropy_backward",
+    "softmax_cross_entropy_forward",
+    "tanh_backward",
+]

@@ -22,6 +22,8 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
     Returns:
         (same shape and dtype) values in (0, 1).
+
+    Book: chapter "Sequences and recurrent models", section "Notation" (gates use it).
     """
     # exp of a non-positive number never overflows: split by sign.
     e = np.exp(-np.abs(x))
@@ -37,6 +39,8 @@ def sigmoid_backward(dy: np.ndarray, y: np.ndarray) -> np.ndarray:
 
     Returns:
         dx: (same shape and dtype as dy)
+
+    Book: chapter "Backpropagation through time", section "Backward through one step".
     """
     return dy * y * (1 - y)
 
@@ -50,6 +54,8 @@ def tanh_backward(dy: np.ndarray, y: np.ndarray) -> np.ndarray:
 
     Returns:
         dx: (same shape and dtype as dy)
+
+    Book: chapter "Backpropagation through time", section "Backward through one step".
     """
     return dy * (1 - y * y)
 
@@ -63,6 +69,8 @@ def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
     Returns:
         (same shape and dtype as x), all entries <= 0.
+
+    Book: chapter "Sequences and recurrent models", section "Losses over a sequence".
     """
     # Subtracting the max makes every exponent <= 0, so exp never overflows (shift invariance).
     shifted = x - np.max(x, axis=axis, keepdims=True)
@@ -78,6 +86,8 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
     Returns:
         (same shape and dtype as x), entries in [0, 1] summing to 1 along ``axis``.
+
+    Book: chapter "RNNs vs Transformers", section "Attention as a soft lookup".
     """
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)
@@ -93,6 +103,8 @@ def softmax_backward(dy: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarra
 
     Returns:
         dx: (same shape and dtype as dy); zero wherever y is zero.
+
+    Book: chapter "RNNs vs Transformers", section "Attention as a soft lookup".
     """
     return y * (dy - np.sum(dy * y, axis=axis, keepdims=True))
 
