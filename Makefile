@@ -19,7 +19,8 @@ JB_FLAGS := -W -n --keep-going --all
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: help setup book test lint format unit nbval build-book browser notebooks lab lock clean chromium
+.PHONY: help setup book test lint format unit nbval build-book browser notebooks lab lock clean \
+	system-deps
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -61,13 +62,13 @@ nbval: setup  ## re-run every notebook and compare with its stored outputs
 		$(CHECKED_NOTEBOOKS)
 	$(if $(STUDENT_NOTEBOOKS),$(BIN)/pytest -q --nbval-lax $(NBVAL) $(STUDENT_NOTEBOOKS))
 
-chromium:  ## install Debian's chromium for the browser test (needs root), or say what is missing
-	@$(BIN)/python tools/ensure_chromium.py
+system-deps:  ## install chromium and bubblewrap with apt when root, or say what is missing
+	@$(PYTHON) tools/ensure_system_deps.py
 
-browser: setup chromium  ## open the built book in headless Chromium with the network off
+browser: setup system-deps  ## open the built book in headless Chromium with the network off
 	$(BIN)/pytest -q --run-browser tests/browser
 
-test: lint unit nbval build-book browser  ## set up and run every check
+test: system-deps lint unit nbval build-book browser  ## set up and run every check
 	@echo "make test: all checks passed"
 
 # --- authoring ----------------------------------------------------------------------------------

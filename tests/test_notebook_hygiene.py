@@ -17,7 +17,8 @@ CLEAN_FOLDERS = ["exercises"]  # handed to students: may be unexecuted
 MACHINE_PATH = re.compile(r"(/work/|/home/\w|/root/|/Users/\w|[A-Z]:\\\\Users|site-packages|/tmp/)")
 MAX_NOTEBOOK_OUTPUT_BYTES = 1_500_000
 MAX_TEXT_OUTPUT_CHARS = 20_000
-SETUP_CALLS = ("seed_everything(", "torch.set_num_threads(1)")
+SETUP_CALL = "seed_everything("
+TORCH_IMPORT = re.compile(r"^\s*(import torch|from torch\b)", re.MULTILINE)
 
 
 def all_notebooks(folders):
@@ -39,8 +40,11 @@ def problems(nb, *, executed: bool) -> list[str]:
     """Every rule the notebook breaks, as readable lines (empty when clean)."""
     found = []
     code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
-    if not code or not all(call in code[0].source for call in SETUP_CALLS):
-        found.append(f"first code cell must call {' and '.join(SETUP_CALLS)}")
+    if not code or SETUP_CALL not in code[0].source:
+        found.append(f"first code cell must call {SETUP_CALL}...)")
+    uses_torch = any(TORCH_IMPORT.search(c.source) for c in code)
+    if code and uses_torch and "torch.set_num_threads(1)" not in code[0].source:
+        found.append("first code cell must call torch.set_num_threads(1) (the notebook uses torch)")
     counts = [c.execution_count for c in code]
     if executed and counts != list(range(1, len(code) + 1)):
         found.append(f"execution counts {counts} are not 1..{len(code)}: re-run `make notebooks`")
@@ -115,6 +119,13 @@ def test_clean_notebook_passes():
 
 def test_missing_setup_cell_is_reported():
     assert "first code cell" in problems(make_notebook("import numpy", SETUP), executed=True)[0]
+
+
+def test_torch_notebook_must_fix_threads_in_first_cell():
+    no_threads = "from course_rnn import seed_everything\nseed_everything(0)"
+    found = problems(make_notebook(no_threads, "import torch"), executed=True)
+    assert any("torch.set_num_threads(1)" in p for p in found)
+    assert problems(make_notebook(no_threads, "import numpy"), executed=True) == []
 
 
 def test_out_of_order_execution_is_reported():

@@ -1,0 +1,124 @@
+"""One line per data set: what generates it, how big it is, the baseline to beat, its seed.
+
+``describe()`` returns the table as text (a chapter prints it); ``DATASETS[name]`` holds the
+entries. Baselines are the numbers a model must beat before it has learnt anything; each one is
+checked by a test in ``tests/data``. Book: appendix "Data sets".
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from course_rnn.data import memory, sentiment, series, tagging, text, toy
+
+#: How every generator is seeded: the library never seeds anything global.
+SEED_CONVENTION = (
+    "pass rng=np.random.default_rng(seed); the book draws training data with seed 0, "
+    "validation with seed 1 and test with seed 2, so the three never share a generator state. "
+    "The text corpus needs no seed: it is fixed by the Python version."
+)
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """A short description of one data set."""
+
+    name: str  # the key in DATASETS
+    generator: Callable  # the function that makes it
+    size: str  # shapes and sizes, in glossary letters
+    baseline: str  # what a model must beat, with its number
+    chapter: str  # the book chapter that uses it
+
+
+_ENTRIES = (
+    DatasetInfo(
+        "adding", toy.adding_problem,
+        "inputs (T, B, 2) float32, targets (B,) float32; any T >= 2, fresh batches",
+        "always predicting 1 gives MSE 1/6 ≈ 0.167 (variance of a sum of two U(0,1))",
+        "Vanishing gradients and gated cells",
+    ),
+    DatasetInfo(
+        "parity", toy.parity,
+        "inputs (T, B, 1) float32 bits, targets (B,) or (T, B) int64 in {0, 1}",
+        "chance accuracy 1/2", "Sequences and recurrent models",
+    ),
+    DatasetInfo(
+        "counting", toy.counting,
+        "inputs (T, B, 1) float32 bits, targets (B,) int64 count in [0, T] (C = T + 1)",
+        "majority count: max_k Binom(T, p) (0.18 at T = 20, p = 1/2)",
+        "Sequences and recurrent models",
+    ),
+    DatasetInfo(
+        "copy", memory.copy_task,
+        "inputs/targets (2L + delay, B) int64, V = num_symbols + 2, mask on the last L steps",
+        "guessing scores 1 / num_symbols on the scored steps",
+        "Vanishing gradients and gated cells",
+    ),
+    DatasetInfo(
+        "selective_copy", memory.selective_copy,
+        "inputs/targets (context + 1 + L, B) int64, mask on the last L steps",
+        "guessing scores 1 / num_symbols on the scored steps",
+        "Vanishing gradients and gated cells",
+    ),
+    DatasetInfo(
+        "associative_recall", memory.associative_recall,
+        "inputs (2n + 2, B) int64, V = K + C + 1; targets (B,) int64 value class in [0, C)",
+        "chance 1/C (1/32 ≈ 3.1 % by default); a value seen in the context: about 1/n",
+        "RNNs vs Transformers",
+    ),
+    DatasetInfo(
+        "noisy_sine", series.noisy_sine,
+        "series (T, B) float32; make_windows -> inputs (W, N, 1), targets (H, N, 1)",
+        "noise floor MSE noise_std²; persistence (repeat the last value): persistence_mse",
+        "Sequences and recurrent models",
+    ),
+    DatasetInfo(
+        "multiscale", series.multiscale_signal,
+        "series (T, B) float32, periods 100, 20, 5; windows as for noisy_sine",
+        "noise floor MSE noise_std²; persistence: persistence_mse",
+        "Vanishing gradients and gated cells",
+    ),
+    DatasetInfo(
+        "pydoc_chars", text.char_corpus,
+        "≈ 465 k characters of pydoc_data.topics, V ≈ 104; validation = the last 10 %",
+        "uniform guess log2(V) ≈ 6.7 bits/char; validation given training: zlib 1.95, bz2 1.42",
+        "Character language models",
+    ),
+    DatasetInfo(
+        "sentiment", sentiment.make_sentiment,
+        "N sentences of 4-30 words, V = 62 with <pad>, <unk>; labels (N,) int64 in {0, 1}",
+        "any bag-of-words classifier ≤ 70 % (chance on the 60 % contrast/emphasis sentences); "
+        "a trained linear bag of words measured ≈ 50 %",
+        "Sequence classification",
+    ),
+    DatasetInfo(
+        "tagging", tagging.make_tagging,
+        "N sentences of 2-21 words, C = 4 tags (O, PER, LOC, ORG); right_context marks "
+        "ambiguous names",
+        "left-to-right ceiling on right-context tags 1/2; full context 1",
+        "Bidirectional RNNs and tagging",
+    ),
+)  # fmt: skip
+
+#: name -> DatasetInfo for every data set of the course (read-only).
+DATASETS: Mapping[str, DatasetInfo] = MappingProxyType({e.name: e for e in _ENTRIES})
+
+
+def describe(name: str | None = None) -> str:
+    """A short text description of one data set, or of all of them (name None).
+
+    Args:
+        name: a key of :data:`DATASETS`, or None for all
+
+    Returns:
+        str, one block per data set: name, generator, size, baseline, chapter; then the seeds.
+    """
+    if name is not None and name not in DATASETS:
+        raise ValueError(f"describe: unknown data set {name!r}; expected one of {sorted(DATASETS)}")
+    entries = _ENTRIES if name is None else (DATASETS[name],)
+    blocks = [
+        f"{e.name}: {e.generator.__module__}.{e.generator.__name__}\n"
+        f"  size:     {e.size}\n  baseline: {e.baseline}\n  chapter:  {e.chapter}"
+        for e in entries
+    ]
+    return "\n".join([*blocks, f"seeds: {SEED_CONVENTION}"])
