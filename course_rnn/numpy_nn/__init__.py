@@ -27,6 +27,13 @@ from course_rnn.numpy_nn.functional import (
     softmax_cross_entropy_forward,
     tanh_backward,
 )
+from course_rnn.numpy_nn.gru import (
+    gru_backward,
+    gru_forward,
+    gru_step_backward,
+    gru_step_forward,
+    init_gru_params,
+)
 from course_rnn.numpy_nn.layers import (
     embedding_backward,
     embedding_forward,
@@ -35,7 +42,22 @@ from course_rnn.numpy_nn.layers import (
     linear_backward,
     linear_forward,
 )
+from course_rnn.numpy_nn.lstm import (
+    init_lstm_params,
+    lstm_backward,
+    lstm_forward,
+    lstm_step_backward,
+    lstm_step_forward,
+)
 from course_rnn.numpy_nn.optim import SGD, Adam, clip_grad_norm
+from course_rnn.numpy_nn.recurrent import truncated_bptt
+from course_rnn.numpy_nn.rnn import (
+    init_rnn_params,
+    rnn_backward,
+    rnn_forward,
+    rnn_step_backward,
+    rnn_step_forward,
+)
 
 __all__ = [
     "SGD",
@@ -44,17 +66,32 @@ __all__ = [
     "clip_grad_norm",
     "embedding_backward",
     "embedding_forward",
+    "gru_backward",
+    "gru_forward",
+    "gru_step_backward",
+    "gru_step_forward",
+    "init_gru_params",
+    "init_lstm_params",
     "init_multi_head_attention_params",
+    "init_rnn_params",
     "layer_norm_backward",
     "layer_norm_forward",
     "linear_backward",
     "linear_forward",
     "log_softmax",
+    "lstm_backward",
+    "lstm_forward",
+    "lstm_step_backward",
+    "lstm_step_forward",
     "mse_backward",
     "mse_forward",
     "multi_head_attention_backward",
     "multi_head_attention_forward",
     "padding_mask",
+    "rnn_backward",
+    "rnn_forward",
+    "rnn_step_backward",
+    "rnn_step_forward",
     "scaled_dot_product_attention_backward",
     "scaled_dot_product_attention_forward",
     "sigmoid",
@@ -64,4 +101,5 @@ __all__ = [
     "softmax_cross_entropy_backward",
     "softmax_cross_entropy_forward",
     "tanh_backward",
+    "truncated_bptt",
 ]

@@ -48,7 +48,7 @@ def chromium_path() -> str:
     names = [os.environ.get("CHROMIUM", ""), "chromium", "chromium-browser", "google-chrome"]
     found = next((p for p in map(shutil.which, filter(None, names)) if p), None)
     if found is None:
-        pytest.fail("no Chromium found: run 'make system-deps' (installs Debian's chromium as root)")
+        pytest.fail("no Chromium found: run 'make system-deps' (installs Debian's chromium)")
     return found
 
 
