@@ -20,7 +20,7 @@ export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
 .PHONY: help setup book test lint format unit nbval build-book browser notebooks lab lock clean \
-	system-deps
+	system-deps release
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -54,7 +54,7 @@ format: setup  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-unit: setup  ## unit tests (tests/)
+unit: setup system-deps  ## unit tests (tests/; the grader's need bubblewrap)
 	$(BIN)/pytest -q tests
 
 nbval: setup  ## re-run every notebook and compare with its stored outputs
@@ -72,8 +72,12 @@ test: system-deps lint unit nbval build-book browser  ## set up and run every ch
 	@echo "make test: all checks passed"
 
 # --- authoring ----------------------------------------------------------------------------------
-notebooks: setup  ## re-execute every notebook in place, deterministically
+notebooks: setup  ## re-execute every notebook in place, deterministically, then re-release
 	$(BIN)/python tools/execute_notebooks.py book solutions
+	$(BIN)/course-rnn release
+
+release: setup  ## write the student notebooks in exercises/ from solutions/
+	$(BIN)/course-rnn release
 
 lab: setup  ## open JupyterLab in the course environment
 	$(BIN)/jupyter lab

@@ -1,13 +1,15 @@
-"""The ``course-rnn`` command line: ``course-rnn --version``, ``course-rnn --help``.
+"""The ``course-rnn`` command line: ``--version``, ``--help`` and the instructor subcommands.
 
-Subcommands for instructors (``release``, ``grade``, ``gradescope``) are added by the grading
-package; this module only wires them together. Kept free of heavy imports so ``--help`` is instant.
+The subcommands ``release``, ``grade`` and ``gradescope`` live in ``course_rnn.grading.commands``;
+this module only wires them in. Kept free of heavy imports so ``--help`` is instant: each command
+imports its machinery when it runs.
 """
 
 import argparse
 import sys
 
 from course_rnn import __version__
+from course_rnn.grading.commands import add_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,7 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Docs: README.md at the repository root; the book's chapter 'How to use this book'.",
     )
     parser.add_argument("--version", action="version", version=f"course-rnn {__version__}")
-    parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    add_commands(subparsers)
     return parser
 
 
@@ -29,8 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    parser.error(f"unknown command {args.command!r}")  # unreachable until subcommands exist
-    return 2
+    return args.handler(args)
 
 
 if __name__ == "__main__":

