@@ -6,16 +6,27 @@ This module, the only one in ``course_rnn.data`` that imports torch, lets a chap
 
     ds = SequenceDataset(inputs=[data.encode(i) for i in range(len(data))], targets=data.labels)
     loader = DataLoader(ds, batch_size=32, shuffle=True, collate_fn=TimeMajorCollate())
-    for x, y, mask, lengths in loader:  # x (T, B), y (B,), mask (T, B), lengths (B,)
-        ...
+    history = fit(model, loader, epochs=3, lr=3e-3)  # course_rnn.train.fit takes it as it is
+    for batch in loader:
+        x, lengths = batch["inputs"]  # x (T, B) or (T, B, D), lengths (B,) int64
+        y = batch["targets"]  # (B, ...) or, per step, (T', B, ...) padded with -100
+        mask = batch["mask"]  # (T', B) bool on real target steps (per step), else None
 
 Items are NumPy arrays; the collate function pads them time-major (``pad_sequences``) and returns
 torch tensors, so the default ``batch_first=False`` layout of ``torch.nn.RNN`` comes out directly.
+
+The batch convention (that of ``course_rnn.train.fit``): a dict ``{"inputs": Padded(x, lengths),
+"targets": y, "mask": mask}``. The inputs carry their lengths, because a model needs them (the
+backward direction of a bidirectional RNN starts at each sequence's last real step; attention
+must not look at padding); the task models of ``course_rnn.torch_nn.models`` take ``inputs`` as
+a tensor or as such an ``(x, lengths)`` pair. ``mask`` has the targets' shape, as ``fit``'s
+metrics expect: the real target steps for per-step targets, None for one target per sequence.
 Book: chapter "Sequences and recurrent models", section "Batches of sequences: padding and masks".
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -23,6 +34,13 @@ from torch.utils.data import Dataset
 
 from course_rnn.data.batching import pad_sequences
 from course_rnn.shapes import ShapeError
+
+
+class Padded(NamedTuple):
+    """A padded time-major batch of inputs with the true length of each sequence."""
+
+    x: torch.Tensor  # (T, B) int64 ids or (T, B, D) float features, padding at the end
+    lengths: torch.Tensor  # (B,) int64, each in [1, T]
 
 
 class SequenceDataset(Dataset):
@@ -86,11 +104,13 @@ class TimeMajorCollate:
     Call it on ``[(x_1, y_1), ..., (x_B, y_B)]`` (what a DataLoader passes).
 
     Returns:
-        x:       (T, B) int64 or (T, B, D) float tensor, padded with ``pad_value``
-        y:       (B, ...) stacked targets, or (T', B, ...) padded with ``target_pad_value`` when
-                 ``per_step_targets``
-        mask:    (T, B) bool tensor, True on real input steps
-        lengths: (B,) int64 tensor of input lengths (for ``pack_padded_sequence``)
+        dict, the batch convention of ``course_rnn.train.fit``:
+            inputs:  Padded(x, lengths): x (T, B) int64 or (T, B, D) float, padded with
+                     ``pad_value``; lengths (B,) int64, the input lengths
+            targets: (B, ...) stacked targets, or (T', B, ...) padded with ``target_pad_value``
+                     when ``per_step_targets``
+            mask:    (T', B) bool, True on real target steps, when ``per_step_targets``; else None
+                     (the input mask is ``lengths_to_mask(lengths)``, not a target mask)
     """
 
     per_step_targets: bool = False  # targets have a leading time axis: pad them time-major too
@@ -102,17 +122,14 @@ class TimeMajorCollate:
             raise ValueError("TimeMajorCollate: got an empty batch")
         xs = [np.asarray(x) for x, _ in batch]
         ys = [np.asarray(y) for _, y in batch]
-        x, mask, lengths = pad_sequences(xs, pad_value=self.pad_value)  # (T, B, ...), (T, B), (B,)
+        x, _, lengths = pad_sequences(xs, pad_value=self.pad_value)  # (T, B, ...), (B,)
         if self.per_step_targets:
-            y, _, _ = pad_sequences(ys, pad_value=self.target_pad_value)  # (T', B, ...)
+            y, mask, _ = pad_sequences(ys, pad_value=self.target_pad_value)  # (T', B, ...)
+            mask = torch.from_numpy(mask)  # (T', B)
         else:
-            y = np.stack(ys)  # (B, ...)
-        return (
-            torch.from_numpy(_torch_friendly(x)),
-            torch.from_numpy(_torch_friendly(y)),
-            torch.from_numpy(mask),
-            torch.from_numpy(lengths),
-        )
+            y, mask = np.stack(ys), None  # (B, ...)
+        inputs = Padded(torch.from_numpy(_torch_friendly(x)), torch.from_numpy(lengths))
+        return {"inputs": inputs, "targets": torch.from_numpy(_torch_friendly(y)), "mask": mask}
 
 
 def _torch_friendly(a: np.ndarray) -> np.ndarray:

@@ -6,9 +6,28 @@ values. Layout is time-major, ``(T, B, D)``. ``reference`` converts between NumP
 dicts, these modules and torch.nn's. Book: every chapter from "The hidden state" on.
 """
 
-# --- Recurrent layers: rnn.py, lstm.py, gru.py, reference.py ---
+from course_rnn.torch_nn.attention import (
+    LearnedPositionalEncoding,
+    MultiHeadAttention,
+    SinusoidalPositionalEncoding,
+    causal_mask,
+    padding_mask,
+    scaled_dot_product_attention,
+    sinusoidal_encoding,
+)
 from course_rnn.torch_nn.gru import GRU, GRUCell, gru_step
 from course_rnn.torch_nn.lstm import LSTM, LSTMCell, lstm_step
+from course_rnn.torch_nn.models import (
+    CELLS,
+    BagOfWordsClassifier,
+    CharLM,
+    EncoderConfig,
+    Forecaster,
+    Seq2Seq,
+    SequenceClassifier,
+    SequenceEncoder,
+    SequenceTagger,
+)
 from course_rnn.torch_nn.reference import (
     from_numpy_params,
     from_torch_nn,
@@ -16,23 +35,47 @@ from course_rnn.torch_nn.reference import (
     to_torch_nn,
 )
 from course_rnn.torch_nn.rnn import RNN, RNNCell, rnn_step
-
-# --- Attention, Transformer, task models: imports and names go here ---
+from course_rnn.torch_nn.sampling import sample_next
+from course_rnn.torch_nn.transformer import (
+    Block,
+    TransformerConfig,
+    TransformerLM,
+    TransformerStack,
+)
 
 __all__ = [
-    # Recurrent layers
+    "CELLS",
     "GRU",
     "LSTM",
     "RNN",
+    "BagOfWordsClassifier",
+    "Block",
+    "CharLM",
+    "EncoderConfig",
+    "Forecaster",
     "GRUCell",
     "LSTMCell",
+    "LearnedPositionalEncoding",
+    "MultiHeadAttention",
     "RNNCell",
+    "Seq2Seq",
+    "SequenceClassifier",
+    "SequenceEncoder",
+    "SequenceTagger",
+    "SinusoidalPositionalEncoding",
+    "TransformerConfig",
+    "TransformerLM",
+    "TransformerStack",
+    "causal_mask",
     "from_numpy_params",
     "from_torch_nn",
     "gru_step",
     "lstm_step",
+    "padding_mask",
     "rnn_step",
+    "sample_next",
+    "scaled_dot_product_attention",
+    "sinusoidal_encoding",
     "to_numpy_params",
     "to_torch_nn",
-    # Attention, Transformer, task models: names go here
 ]
