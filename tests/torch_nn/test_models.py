@@ -27,15 +27,6 @@ LENGTHS = torch.tensor([7, 3, 5, 1])
 BIDIRECTIONAL = [(cell, bi) for cell in CELLS for bi in (False, True)]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small models: one thread is faster than two fighting over a busy 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _gen(seed=0):
     return torch.Generator().manual_seed(seed)
 
