@@ -6,8 +6,9 @@
 
 Same ``state_dict()`` keys and shapes as ``torch.nn.LSTM`` (the four gate blocks stacked in
 weight_ih (4H, D) in the order i, f, g, o), same (T, B, ·) layout and return structure
-``(output, (h_n, c_n))``. The time loop, the stacked layers and the two directions live in
-``recurrent.py``; this module holds the cell's equations and its public functions.
+``(output, (h_n, c_n))``. The stacked layers and the two directions live in ``recurrent.py``; this
+module holds the cell's equations, the public functions, and the time loop that ``lstm_forward`` and
+``lstm_backward`` run (the same equations, arranged for speed).
 
 Book: "LSTM"; "Backpropagation through time"; "Bidirectional RNNs".
 References: Hochreiter & Schmidhuber (1997), Long short-term memory; Gers, Schmidhuber & Cummins
@@ -70,7 +71,107 @@ def _lstm_cell_backward(dstate_t, cache):
     return da, da, (None, dc * f)  # h_prev reaches h_t only through W_hh
 
 
-_LSTM = Cell("lstm", 4, ("h", "c"), _lstm_cell_forward, _lstm_cell_backward, summed=True)
+# The sequence path: lstm_forward and lstm_backward run the equations above in a time loop of
+# their own instead of recurrent.py's generic one, arranged for speed (issue 3's benchmark,
+# benchmarks/bench_numpy_recurrent.py). A NumPy call on a (B, 4H) array costs about as much in
+# overhead as in arithmetic, so each step makes as few calls as it can, all writing with out= into
+# arrays allocated once per layer. The matrix products are placed as in recurrent.py: x_t W_ih^T
+# for all T steps in one product before the loop, the weight gradients and dx in one product each
+# after it. A test pins this path to T calls of lstm_step_forward and lstm_step_backward.
+#
+#   forward   a' = s ⊙ a, where s is ½ on the rows of i, f, o and 1 on g's: the weights' rows
+#                  are halved once per call (exact: a power of two), so a' costs nothing per step
+#             [i, f, g, o] = s ⊙ tanh(a') + (1 − s)    one tanh for all four: σ(a) = ½ tanh(a/2) + ½
+#             c_t = f ⊙ c_{t-1} + i ⊙ g                h_t = o ⊙ tanh(c_t)
+#   backward  dh = dh_out[t] + da_{t+1} W_hh           the two paths into h_t, as in recurrent.py
+#             dc = dh ⊙ (o − h_t ⊙ tanh(c_t)) + f_{t+1} ⊙ dc_{t+1}    since o ⊙ tanh c_t = h_t
+#             da = [dc ⊙ g, dc ⊙ c_{t-1}, dc ⊙ i, dh ⊙ tanh(c_t)] ⊙ (gates + P) ⊙ (1 − gates)
+#                  with P = 1 on block g and 0 elsewhere: σ' = σ(1 − σ) and tanh' = (1 + g)(1 − g)
+#                  in one formula over all 4H columns
+
+
+def _lstm_layer_forward(cell, x, state0, weight_ih, weight_hh, bias_ih, bias_hh):
+    """One LSTM layer in one direction over all T steps (recurrent._layer_forward's contract)."""
+    T, B, D = x.shape
+    H = weight_hh.shape[1]
+    s = np.repeat(np.array([0.5, 0.5, 1, 0.5], dtype=x.dtype), H)  # (4H,) blocks i, f, g, o
+    scale = np.tile(s, (B, 1))  # (B, 4H): NumPy's loops are fastest on operands of one shape
+    offset = 1 - scale  # (B, 4H): ½ on i, f, o, 0 on g
+    weight_hh_T = np.ascontiguousarray(weight_hh.T * s)  # (H, 4H), contiguous for the loop
+    gates = x.reshape(T * B, D) @ (weight_ih.T * s)  # (T·B, 4H) x_t's part of a' at every t ...
+    gates += (bias_ih + bias_hh) * s  # ... plus both biases; the loop turns it into the gates
+    gates = gates.reshape(T, B, 4 * H)
+    i, f, g, o = (gates[..., k * H : (k + 1) * H] for k in range(4))  # (T, B, H) views
+    h = np.empty((T + 1, B, H), dtype=x.dtype)  # h[t + 1] = h_t and h[0] = h0, so that the
+    c = np.empty((T + 1, B, H), dtype=x.dtype)  # backward finds every h_{t-1} without copying
+    tanh_c = np.empty((T, B, H), dtype=x.dtype)
+    h[0], c[0] = state0
+    a_hh = np.empty((B, 4 * H), dtype=x.dtype)  # step buffers
+    i_g = np.empty((B, H), dtype=x.dtype)
+    for t in range(T):
+        a = gates[t]  # (B, 4H) view: the gates of step t are written in place
+        a += np.matmul(h[t], weight_hh_T, out=a_hh)  # a' = s ⊙ a
+        np.tanh(a, out=a)
+        a *= scale
+        a += offset  # [i, f, g, o]
+        np.multiply(f[t], c[t], out=c[t + 1])
+        c[t + 1] += np.multiply(i[t], g[t], out=i_g)  # c_t = f ⊙ c_{t-1} + i ⊙ g
+        np.multiply(o[t], np.tanh(c[t + 1], out=tanh_c[t]), out=h[t + 1])  # h_t = o ⊙ tanh(c_t)
+    return h[1:], (h[T], c[T]), (x, h, c, tanh_c, gates, weight_ih, weight_hh)
+
+
+def _lstm_layer_backward(cell, dh, dstate_n, cache):
+    """Backward of _lstm_layer_forward (recurrent._layer_backward's contract)."""
+    x, h, c, tanh_c, gates, weight_ih, weight_hh = cache
+    T, B, D = x.shape
+    H = weight_hh.shape[1]
+    i, f, g, o = (gates[..., k * H : (k + 1) * H] for k in range(4))  # (T, B, H) views
+    da = np.empty_like(gates)  # (T, B, 4H) dL/da at every step
+    da_i, da_f, da_g, da_o = (da[..., k * H : (k + 1) * H] for k in range(4))
+    p = np.zeros_like(gates[0])  # (B, 4H) P
+    p[:, 2 * H : 3 * H] = 1
+    # What does not depend on the carried gradients (the slopes, o ⊙ (1 − tanh² c_t)) is computed
+    # for K steps at once: one NumPy call per K steps instead of one per step, on arrays that
+    # still fit in the cache (all T steps at once would not, and measured slower).
+    K = 8
+    slope, one_minus = np.empty((2, K, B, 4 * H), dtype=x.dtype)  # chunk buffers
+    q = np.empty((K, B, H), dtype=x.dtype)
+    dc = np.empty_like(c[0])  # (B, H)
+    dh_t, dc_next = dstate_n[0].copy(), dstate_n[1].copy()  # (B, H) what step t + 1 sends back
+    for start in reversed(range(0, T, K)):
+        steps = slice(start, min(start + K, T))
+        n = steps.stop - start
+        np.add(gates[steps], p, out=slope[:n])
+        slope[:n] *= np.subtract(1, gates[steps], out=one_minus[:n])  # σ' on i, f, o; tanh' on g
+        np.multiply(h[start + 1 : steps.stop + 1], tanh_c[steps], out=q[:n])
+        np.subtract(o[steps], q[:n], out=q[:n])  # o − h_t ⊙ tanh(c_t) = o ⊙ (1 − tanh² c_t)
+        for t in reversed(range(start, steps.stop)):
+            dh_t += dh[t]  # (B, H) dL/dh_t
+            np.multiply(dh_t, q[t - start], out=dc)
+            dc += dc_next  # (B, H) dL/dc_t
+            np.multiply(dc, g[t], out=da_i[t])  # the gradients of the gate values ...
+            np.multiply(dc, c[t], out=da_f[t])
+            np.multiply(dc, i[t], out=da_g[t])
+            np.multiply(dh_t, tanh_c[t], out=da_o[t])
+            da[t] *= slope[t - start]  # ... times the slopes: (B, 4H) dL/da_t
+            np.multiply(dc, f[t], out=dc_next)  # (B, H) dL/dc_{t-1}
+            np.matmul(da[t], weight_hh, out=dh_t)  # (B, H) dL/dh_{t-1} through W_hh
+    da = da.reshape(T * B, 4 * H)
+    dbias = da.sum(axis=0)  # (4H,)
+    grads = (da.T @ x.reshape(T * B, D), da.T @ h[:-1].reshape(T * B, H), dbias, dbias.copy())
+    dx = (da @ weight_ih).reshape(T, B, D)  # (T, B, D)
+    return dx, (dh_t, dc_next), grads  # dh_t, dc_next: now dL/dh0, dL/dc0
+
+
+_LSTM = Cell(
+    "lstm",
+    4,
+    ("h", "c"),
+    _lstm_cell_forward,
+    _lstm_cell_backward,
+    summed=True,
+    layer=(_lstm_layer_forward, _lstm_layer_backward),
+)
 
 
 def lstm_step_forward(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):

@@ -16,6 +16,8 @@ Public here: :func:`truncated_bptt`. The rest is the machinery behind ``rnn_forw
 
 Speed: the input products of all T steps are one matrix product before the loop, and the weight
 gradients are one product each after it; only ``h_{t-1} W_hh^T`` and its backward stay in the loop.
+The LSTM's sequence functions bring a time loop of their own (``Cell.layer``, in ``lstm.py``), the
+same arrangement with fewer NumPy calls per step; its step functions use the equations as above.
 """
 
 from collections.abc import Callable, Mapping
@@ -45,6 +47,9 @@ class Cell:
     # The cell only uses a_ih + a_hh (RNN, LSTM): then da_ih and da_hh are the same array, and
     # the sequence driver may move b_hh from a_hh into a_ih.
     summed: bool
+    # Optional (layer_forward, layer_backward), called like _layer_forward and _layer_backward:
+    # a cell-specific time loop that replaces the generic one (the LSTM's, written for speed).
+    layer: tuple[Callable, Callable] | None = None
 
 
 def sigmoid_inplace(a):
@@ -159,6 +164,7 @@ def stack_forward(cell, x, params, state0):
     L, dirs, H = layout.num_layers, layout.num_directions, layout.hidden_size
     state0 = check_state(state0, cell.states, layout, B, x.dtype, where)
     states_n = tuple(np.empty_like(s) for s in state0)  # (L·dirs, B, H) each
+    layer_forward = cell.layer[0] if cell.layer else _layer_forward
     layer_input, layers = x, []
     for layer in range(L):
         out = np.empty((T, B, dirs * H), dtype=x.dtype)  # (T, B, dirs·H)
@@ -167,7 +173,7 @@ def stack_forward(cell, x, params, state0):
             k = layer * dirs + d  # torch's order of states: l0, l0_reverse, l1, ...
             weights = [params[f"{name}_l{layer}{suffix}"] for name in layout.names]
             seq = layer_input[::-1] if d else layer_input  # reverse direction: time runs backwards
-            h, state, cache = _layer_forward(cell, seq, tuple(s[k] for s in state0), *weights)
+            h, state, cache = layer_forward(cell, seq, tuple(s[k] for s in state0), *weights)
             out[:, :, d * H : (d + 1) * H] = h[::-1] if d else h
             for s_n, s in zip(states_n, state, strict=True):
                 s_n[k] = s
@@ -194,6 +200,7 @@ def stack_backward(name, doutput, dstates_n, cache):
     dlayer_out = check_doutput(doutput, layout, T, B, dtype, where)
     dstates_n = check_state(dstates_n, cache.cell.states, layout, B, dtype, where, grad=True)
     dstates0 = tuple(np.empty_like(s) for s in dstates_n)
+    layer_backward = cache.cell.layer[1] if cache.cell.layer else _layer_backward
     dparams = {}
     for layer in reversed(range(layout.num_layers)):
         dinput = None
@@ -202,7 +209,7 @@ def stack_backward(name, doutput, dstates_n, cache):
             dh = dlayer_out[:, :, d * H : (d + 1) * H]  # (T, B, H): this direction's outputs
             dh = dh[::-1] if d else dh
             dstate_n = tuple(s[k] for s in dstates_n)
-            dx, dstate0, grads = _layer_backward(cache.cell, dh, dstate_n, cache.layers[layer][d])
+            dx, dstate0, grads = layer_backward(cache.cell, dh, dstate_n, cache.layers[layer][d])
             dx = dx[::-1] if d else dx
             dinput = dx if dinput is None else dinput + dx  # both directions read the same input
             for s0, s in zip(dstates0, dstate0, strict=True):
