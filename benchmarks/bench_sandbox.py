@@ -8,18 +8,26 @@ per-submission wall time (as ``SubmissionRun.seconds`` measures it, inside the g
 wall time divided by ``n`` (the throughput that ``--jobs`` buys), and, for comparison, a cold
 start: a new sandbox (bubblewrap + Python + numpy/torch import) for one submission.
 
+Last, the cost of the kernel filters every submission installs on itself, side by side in forked
+processes: nanoseconds per system call (``getppid``, and ``stat`` of a file, which Landlock
+checks) without filters, with the seccomp filter, and with seccomp plus Landlock.
+
 Usage: python benchmarks/bench_sandbox.py [--n 300] [--jobs 2]
 Target (issue 6): at most 0.3 s per submission with --jobs 2, torch exercises included.
 """
 
 import argparse
+import ctypes
+import json
+import os
 import statistics
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from course_rnn.grading.sandbox import Call, Ref, Sandbox
+from course_rnn.grading.sandbox import Call, Ref, Sandbox, landlock, seccomp
 
 IMPORTS = """\
 import numpy as np
@@ -65,6 +73,36 @@ def calls(rng: np.random.Generator) -> list[Call]:
     ]
 
 
+def syscall_cost(filters: str, calls: int = 200_000) -> dict:
+    """ns per getppid and per stat, in a forked child with ``filters`` ("", "seccomp", "both")."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: filter itself like a submission, then time the calls
+        os.close(read)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(38, ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+        if filters == "both":
+            landlock.restrict(["/usr", "/lib", "/lib64", sys.base_prefix, *sys.path[1:]], ["/tmp"])
+        if filters:
+            seccomp.install()
+        timings = {}
+        for name, call in (("getppid", os.getppid), ("stat", lambda: os.stat(os.__file__))):
+            best = float("inf")
+            for _ in range(3):
+                began = time.perf_counter()
+                for _ in range(calls // 10):
+                    call()
+                best = min(best, (time.perf_counter() - began) / (calls // 10) * 1e9)
+            timings[name] = best
+        os.write(write, json.dumps(timings).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        timings = json.loads(pipe.read())
+    os.waitpid(pid, 0)
+    return timings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=300)
@@ -106,6 +144,20 @@ def main() -> None:
         problems = run.cell_errors + [(c.error, c.stdout) for c in run.calls if not c.ok]
         if problems:
             print(f"  submission {k}: {problems} {run.stdout!r}")
+    if seccomp.supported():
+        base = syscall_cost("")
+        for label, filters in (("seccomp", "seccomp"), ("seccomp + Landlock", "both")):
+            if filters == "both" and not landlock.abi():
+                continue
+            cost = syscall_cost(filters)
+            print(f"{label:<19}", end="")
+            for name in ("getppid", "stat"):
+                ratio = cost[name] / base[name]
+                print(
+                    f" {name} {cost[name]:5.0f} ns vs {base[name]:5.0f} unfiltered ({ratio:.2f}x)",
+                    end="",
+                )
+            print()
 
 
 if __name__ == "__main__":

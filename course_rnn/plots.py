@@ -3,9 +3,10 @@
 Every function takes NumPy arrays (torch callers convert once with ``.detach().cpu().numpy()``;
 this module never imports torch), draws on ``ax`` when given or on a new figure, returns the
 ``Figure`` and never calls ``plt.show()``. Shapes use the glossary of ``course_rnn.shapes``.
-Book: "Training recurrent networks" (loss_curves), "Backpropagation through time" and "Vanishing
-and exploding gradients" (grad_norm_vs_lag), "LSTM and GRU" (hidden_heatmap, gate_heatmaps),
-"Attention" (attention_map), "Transformers versus recurrence" (scaling_plot, fit_loglog_slope).
+Book: "Backpropagation through time", section "Vanishing and exploding gradients"
+(grad_norm_vs_lag); "The hidden state" (hidden_heatmap, scaling_plot, fit_loglog_slope); "LSTM"
+and "GRU" (gate_heatmaps); "RNNs and Transformers" (attention_map); loss_curves wherever a model
+is trained.
 """
 
 from collections.abc import Mapping, Sequence

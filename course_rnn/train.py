@@ -17,7 +17,7 @@ Example::
                   metrics=("bpc",), early_stopping=EarlyStopping("bpc", patience=2))
     assert history.valid["bpc"][-1] < 2.5
 
-Book: chapter "Training recurrent networks" introduces it; every later chapter that trains a model
+Book: chapter "The hidden state" introduces it; every later chapter that trains a model
 uses it. The implementation lives in ``course_rnn/training/`` (one file per job).
 """
 

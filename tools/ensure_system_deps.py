@@ -2,7 +2,7 @@
 
 - Chromium (Debian package ``chromium``): the browser test opens the built book in it.
 - bubblewrap (Debian package ``bubblewrap``, command ``bwrap``): the grader confines student code
-  with it where user namespaces work.
+  with it and, by default, refuses to grade without a working one; the grader's tests need it.
 
 As root with apt, missing packages are installed; otherwise this prints what to install and exits
 non-zero, so CI never silently skips a check.
@@ -23,10 +23,29 @@ def find_chromium() -> str | None:
     return next((p for p in map(shutil.which, CHROMIUM_NAMES) if p), None)
 
 
+def find_bubblewrap() -> str | None:
+    """Path of a bwrap that can create the namespaces the grader uses, or None."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return None
+    probe = [bwrap, "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "--unshare-ipc"]
+    if os.geteuid() != 0:
+        probe.append("--unshare-user")
+    done = subprocess.run([*probe, "true"], capture_output=True, check=False)
+    if done.returncode != 0:
+        print(f"bwrap is installed but fails: {done.stderr.decode().strip()}", file=sys.stderr)
+        return None
+    return bwrap
+
+
 # Debian package -> (how to find it, what to tell a user who has no apt)
 NEEDS = {
     "chromium": (find_chromium, "Chromium or Chrome (or set CHROMIUM=/path/to/it)"),
-    "bubblewrap": (lambda: shutil.which("bwrap"), "bubblewrap (the 'bwrap' command)"),
+    "bubblewrap": (
+        find_bubblewrap,
+        "a working bubblewrap (the 'bwrap' command; a normal user also needs unprivileged user "
+        "namespaces: sudo sysctl -w kernel.unprivileged_userns_clone=1)",
+    ),
 }
 
 

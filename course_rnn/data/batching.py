@@ -3,8 +3,8 @@
 Every data set of the course that has sequences of different lengths (sentiment, tagging) goes
 through :func:`pad_sequences`: a list of B sequences becomes one ``(T, B, ...)`` array, a
 ``(T, B)`` boolean mask that is True on real steps, and the ``(B,)`` lengths. The mask is what a
-masked loss or ``pack_padded_sequence`` needs. Book: chapter "Sequences and recurrent models",
-section "Batches of sequences: padding and masks". NumPy only: torch lives in ``torch_adapter``.
+masked loss or ``pack_padded_sequence`` needs. Book: chapter "Backpropagation through time",
+section "Masks and padded batches". NumPy only: torch lives in ``torch_adapter``.
 """
 
 from collections.abc import Sequence

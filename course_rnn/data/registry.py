@@ -2,7 +2,7 @@
 
 ``describe()`` returns the table as text (a chapter prints it); ``DATASETS[name]`` holds the
 entries. Baselines are the numbers a model must beat before it has learnt anything; each one is
-checked by a test in ``tests/data``. Book: appendix "Data sets".
+checked by a test in ``tests/data``. Book: chapter "Applications".
 """
 
 from collections.abc import Callable, Mapping

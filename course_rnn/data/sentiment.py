@@ -20,7 +20,7 @@ chance (1/2), and its ceiling on the whole set is 1 - 0.6 / 2 = 70 % (:data:`BOW
 :func:`bag_of_words_ceiling` measures it on any sample). :func:`sentiment_label` reads the
 sentence in order and gets every label right, so an order-aware model can reach 100 %.
 
-Book: chapter "Sequence classification" (sentiment, with a bag-of-words baseline that fails).
+Book: chapter "Applications" (sentiment, with a bag-of-words baseline that fails).
 """
 
 from collections import Counter

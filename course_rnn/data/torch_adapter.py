@@ -21,7 +21,7 @@ backward direction of a bidirectional RNN starts at each sequence's last real st
 must not look at padding); the task models of ``course_rnn.torch_nn.models`` take ``inputs`` as
 a tensor or as such an ``(x, lengths)`` pair. ``mask`` has the targets' shape, as ``fit``'s
 metrics expect: the real target steps for per-step targets, None for one target per sequence.
-Book: chapter "Sequences and recurrent models", section "Batches of sequences: padding and masks".
+Book: chapter "Backpropagation through time", section "Masks and padded batches".
 """
 
 from collections.abc import Sequence

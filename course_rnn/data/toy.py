@@ -5,9 +5,9 @@ can plot "solved or not" against T. Every generator takes its sizes explicitly a
 ``rng`` (a ``np.random.Generator``); the same generator state gives the same batch. Returns are a
 :class:`~course_rnn.data.batching.TaskBatch` ``(inputs, targets, mask)``, time-major.
 
-Book: chapter "Vanishing gradients and gated cells" (the adding problem is its running example:
-a tanh RNN stays at the 1/6 plateau where LSTM and GRU solve it) and chapter "Sequences and
-recurrent models" (parity and counting as the first things a recurrent state must remember).
+Book: chapter "Backpropagation through time", section "The adding problem: where a tanh RNN
+stops" (a tanh RNN stays at the 1/6 plateau at T = 100), then chapter "LSTM" (where gated cells
+solve it); chapter "The hidden state" (parity, the first thing a recurrent state must remember).
 
 References: Hochreiter & Schmidhuber (1997), "Long short-term memory", experiment 4 (adding);
 Le, Jaitly & Hinton (2015), "A simple way to initialize recurrent networks of rectified linear

@@ -2,8 +2,11 @@
 
 Order (STYLE.md §3.9), stopping at the first failure: signature → shapes → values (the public
 ``np.linspace`` fixture) → gradient check → edge cases. Every message says what was expected and
-what came back (``h_t has shape (3, 5); expected (B, H) = (3, 4)``) and ends with a hint. Hidden
-cases are judged by :func:`passes_hidden`, which says only yes or no: nothing about their inputs.
+what came back (``h_t has shape (3, 5); expected (B, H) = (3, 4)``) and, where it can, what the
+difference looks like (transposed, a constant factor, only some rows): a diagnosis, not the
+answer. The formula-level hint of the output is returned separately (:attr:`Verdict.hint`): the
+self-check shows it only once the same check has failed before. Hidden cases are judged by
+:func:`passes_hidden`, which says only yes or no: nothing about their inputs.
 
 Whatever a student's function returns is treated as untrusted *data*: its type, dtype, shape and
 finiteness are checked before any arithmetic, and comparisons never raise on NaN or inf.
@@ -18,11 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_rnn.grading.tasks import Fill, Output, Task, linspace_fill
+from course_rnn.grading.tasks import Fill, Output, Task, Withheld, linspace_fill
 
 #: Text of the ImportError raised inside the grader for course_rnn's reference implementations.
 BLOCKED = "blocked inside the grader"
 _MAX_ERROR_CHARS = 400
+MATMUL_RULE = "A @ B needs the last axis of A to match the first axis of a matrix B"
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ class Probe:
     label: str  # "" for the public fixture, the edge's label, or "hidden case k"
     dims: Mapping[str, float]
     args: tuple
-    expected: tuple
+    expected: tuple  # a judged task: (the withheld data,)
 
 
 @dataclass(frozen=True)
@@ -50,15 +54,18 @@ class Verdict:
 
     passed: bool
     stage: str  # the stage that failed ("" when passed)
-    message: str
+    message: str  # the diagnosis (or, when passed, the summary)
     blocked: bool = False  # the function used course_rnn's blocked reference implementation
+    hint: str = ""  # the wrong output's formula-level hint ("" when none or passed)
 
 
 def make_probe(task: Task, label: str, dims: Mapping[str, float], fill: Fill) -> Probe:
     """Build a case's arguments with ``fill`` and compute its expected outputs (trusted)."""
-    args = task.build(fill, **dims)
-    expected = task.reference(*copy.deepcopy(args))
-    return Probe(label, dict(dims), args, tuple(expected))
+    built = task.build(fill, **dims)
+    if isinstance(built, Withheld):  # a judged task: the grader keeps the data to judge with
+        return Probe(label, dict(dims), tuple(built.args), (built.data,))
+    expected = task.reference(*copy.deepcopy(built))
+    return Probe(label, dict(dims), built, tuple(expected))
 
 
 def public_probes(task: Task) -> tuple[Probe, ...]:
@@ -121,8 +128,82 @@ def call_error(task: Task, error: str | None) -> str:
         return f"there is no function named {task.name} in the notebook"
     last = (error.splitlines() or [error])[-1][:_MAX_ERROR_CHARS]
     if re.match(r"^[A-Za-z_][\w.]*(: |$)", last):  # "ValueError: ...": an exception
-        return f"{task.name} raised {last}"
+        kind, _, text = last.partition(": ")
+        plain = in_shape_language(text)
+        return f"{task.name} raised {kind}: {plain or text}"
     return f"{task.name} failed ({last})"  # e.g. "worker died (exit code 3)"
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(v) for v in re.findall(r"-?\d+", text))
+
+
+def in_shape_language(text: str) -> str | None:
+    """NumPy's error text restated in terms of shapes, or None when it is not a shape error.
+
+    >>> in_shape_language("operands could not be broadcast together with shapes (3,4) (2,4) ")
+    'shapes (3, 4) and (2, 4) do not broadcast: axis 0 has 3 against 2, and neither is 1'
+    """
+    m = re.search(
+        r"matmul: Input operand 1 has a mismatch in its core dimension 0.*"
+        r"\(size (\d+) is different from (\d+)\)",
+        text,
+    )
+    if m:
+        right, left = int(m.group(1)), int(m.group(2))
+        return f"matmul: inner dimensions {left} and {right} differ ({MATMUL_RULE})"
+    m = re.search(r"shapes (\([\d, ]*\)) and (\([\d, ]*\)) not aligned", text)
+    if m:
+        a, b = _ints(m.group(1)), _ints(m.group(2))
+        return (
+            f"dot: {a} · {b}: inner dimensions {a[-1] if a else '?'} and "
+            f"{(b[-2] if len(b) > 1 else b[0]) if b else '?'} differ"
+        )
+    m = re.search(r"could not be broadcast together with shapes ((?:\([\d, ]*\)\s*)+)", text)
+    if m:
+        shapes = [_ints(s) for s in re.findall(r"\([\d, ]*\)", m.group(1))]
+        return broadcast_message(shapes)
+    m = re.search(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)", text)
+    if m:
+        index, axis, size = (int(g) for g in m.groups())
+        return (
+            f"index {index} is out of range on axis {axis}, whose length is {size} "
+            f"(valid indices: 0 .. {size - 1})"
+        )
+    if ("only integers, slices" in text and "valid indices" in text) or (
+        "arrays used as indices must be of integer" in text
+    ):
+        return "an array used as an index must hold integers (convert it with .astype(np.int64))"
+    m = re.search(r"cannot reshape array of size (\d+) into shape (\([\d, ]*\))", text)
+    if m:
+        return f"reshape: {m.group(1)} entries cannot be laid out as {_ints(m.group(2))}"
+    return None
+
+
+def broadcast_message(shapes: Sequence[tuple[int, ...]], names: Sequence[str] = ()) -> str:
+    """Why two or more shapes do not broadcast: the first axis whose sizes clash.
+
+    Axes are aligned from the right, as broadcasting does; they are numbered from the left when
+    every shape has as many axes, from the right (-1 is the last) otherwise.
+    """
+    n = max(len(s) for s in shapes)
+    padded = [(1,) * (n - len(s)) + tuple(s) for s in shapes]
+    labels = [*names, *[""] * len(shapes)][: len(shapes)]
+    which = " and ".join(
+        f"{name} {tuple(s)}" if name else str(tuple(s))
+        for name, s in zip(labels, shapes, strict=True)
+    )
+    same_rank = len({len(s) for s in shapes}) == 1
+    for axis in range(n):
+        sizes = [p[axis] for p in padded if p[axis] != 1]
+        if len(set(sizes)) > 1:
+            where = f"axis {axis}" if same_rank else f"axis {axis - n}"
+            other = next(size for size in sizes if size != sizes[0])
+            return (
+                f"shapes {which} do not broadcast: {where} has {sizes[0]} against {other}, "
+                "and neither is 1"
+            )
+    return f"shapes {which} do not broadcast"
 
 
 def _describe(value) -> str:
@@ -139,6 +220,8 @@ def _letters(task: Task, output: Output, dims) -> str:
 
 def _form(task: Task, output: Output, dims, value):
     """(checked value, None) or (None, message): type, dtype, shape, then finiteness."""
+    if output.kind == "judged":
+        return output.judge.form(value, dims)
     if output.shape == "":
         if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "fiu":
             value = value.item()
@@ -157,7 +240,8 @@ def _form(task: Task, output: Output, dims, value):
     if value.shape != task.shape_of(output, dims):
         return (
             None,
-            f"{output.name} has shape {value.shape}; expected {_letters(task, output, dims)}",
+            f"{output.name} has shape {value.shape}; expected {_letters(task, output, dims)}"
+            + _shape_diagnosis(value.shape, task.shape_of(output, dims)),
         )
     finite = np.isfinite(value)
     if not finite.all():
@@ -168,12 +252,62 @@ def _form(task: Task, output: Output, dims, value):
     return value, None
 
 
+def _shape_diagnosis(got: tuple[int, ...], want: tuple[int, ...]) -> str:
+    """A clause on how a wrong shape relates to the right one ("" when nothing obvious)."""
+    if sorted(got) == sorted(want) and got != want:
+        return " (the right sizes in another order: an axis swapped or a missing transpose?)"
+    if int(np.prod(got)) == int(np.prod(want)):
+        return " (as many entries as expected, in another layout: a reshape or a flattening?)"
+    if len(got) == len(want) + 1 and want in (got[1:], got[:-1]):
+        which, size = ("leading", got[0]) if got[1:] == want else ("last", got[-1])
+        return f" (one axis too many: the {which} axis, of length {size})"
+    if len(got) + 1 == len(want) and got in (want[1:], want[:-1]):
+        which, size = ("leading", want[0]) if want[1:] == got else ("last", want[-1])
+        return f" (the {which} axis, of length {size}, is missing)"
+    return ""
+
+
+def _close(a, b, task: Task) -> bool:
+    with np.errstate(all="ignore"):
+        return bool(np.all(np.abs(a - b) <= task.atol + task.rtol * np.abs(b)))
+
+
+def _value_diagnosis(task: Task, output: Output, got, expected) -> str:
+    """What a wrong array or number looks like next to the expected one ("" when unclear)."""
+    if output.kind == "index":
+        diff = got.astype(np.int64) - expected.astype(np.int64)
+        wrong = diff != 0
+        if wrong.any() and set(np.unique(diff[wrong]).tolist()) <= {-1, 1}:
+            return "; every wrong entry is off by one"
+        return ""
+    got, expected = np.asarray(got, float), np.asarray(expected, float)
+    if not np.any(expected):
+        return ""
+    if not np.any(got):
+        return "; yours is all zeros"
+    if _close(-got, expected, task):
+        return "; yours has the opposite sign everywhere"
+    if got.ndim == 2 and got.shape[0] == got.shape[1] and _close(got.T, expected, task):
+        return "; yours is the transpose of the expected array"
+    with np.errstate(all="ignore"):
+        c = float(np.sum(got * expected) / np.sum(expected * expected))
+    if np.isfinite(c) and abs(c - 1) > 1e-3 and _close(got, c * expected, task):
+        return f"; yours is {c:.4g} times the expected values (a missing or extra factor?)"
+    if got.ndim >= 2:
+        bad_rows = [i for i in range(got.shape[0]) if not _close(got[i], expected[i], task)]
+        if 0 < len(bad_rows) < got.shape[0]:
+            rows = ", ".join(map(str, bad_rows[:6])) + (", …" if len(bad_rows) > 6 else "")
+            return f"; only {'row' if len(bad_rows) == 1 else 'rows'} {rows} (first axis) differ"
+    return ""
+
+
 def _mismatch(task: Task, output: Output, got, expected) -> str | None:
     """None when ``got`` matches ``expected`` within the task's tolerance, else the message."""
     if output.shape == "":
         if abs(got - expected) <= task.atol + task.rtol * abs(expected):
             return None
-        return f"{output.name} is {got:.6g}; expected {expected:.6g}"
+        ratio = f" (yours / expected = {got / expected:.4g})" if expected else ""
+        return f"{output.name} is {got:.6g}; expected {expected:.6g}{ratio}"
     with np.errstate(all="ignore"):
         if output.kind == "index":
             excess = (got != expected).astype(float)
@@ -184,8 +318,9 @@ def _mismatch(task: Task, output: Output, got, expected) -> str | None:
         return None
     at = np.unravel_index(int(np.argmax(excess)), excess.shape)
     return (
-        f"{output.name} is wrong at {list(map(int, at))}: yours {got[at]:.6g}, expected "
-        f"{expected[at]:.6g} ({int(bad.sum())} of {bad.size} entries differ)"
+        f"{output.name} is wrong at {list(map(int, at))}: yours {got[at] + 0:.6g}, expected "
+        f"{expected[at] + 0:.6g} ({int(bad.sum())} of {bad.size} entries differ)"
+        + _value_diagnosis(task, output, got, expected)
     )
 
 
@@ -212,22 +347,42 @@ def _outputs(task: Task, probe: Probe, outcome: Outcome):
     return checked, None
 
 
-def _compare(task: Task, probe: Probe, got, kinds: Sequence[str]) -> str | None:
-    """Compare the outputs of the given kinds; name every wrong one, detail the first."""
-    pairs = [
-        (o, _mismatch(task, o, g, e))
-        for o, g, e in zip(task.outputs, got, probe.expected, strict=True)
-        if o.kind in kinds
-    ]
+def _swapped(task: Task, probe: Probe, got, index: int) -> str:
+    """A clause when output ``index`` holds what another output should hold ("" otherwise)."""
+    output = task.outputs[index]
+    for j, (other, want) in enumerate(zip(task.outputs, probe.expected, strict=True)):
+        if j == index or other.kind == "judged" or output.kind == "judged":
+            continue
+        mine = got[index]
+        if np.shape(mine) == np.shape(want) and np.any(want) and _close(mine, want, task):
+            return f"; it holds what {other.name} should be: are the outputs in the right order?"
+    return ""
+
+
+def _compare(task: Task, probe: Probe, got, kinds: Sequence[str]) -> tuple[str | None, str]:
+    """(message, hint) for the outputs of the given kinds; the message is None when all match.
+
+    The message names every wrong output and details the first; the hint is its formula.
+    """
+    pairs = []
+    for i, (o, g, e) in enumerate(zip(task.outputs, got, probe.expected, strict=True)):
+        if o.kind not in kinds:
+            continue
+        if o.kind == "judged":
+            passed, text = o.judge.grade(g, e)
+            pairs.append((o, None if passed else f"{o.name}: {text}"))
+        else:
+            detail = _mismatch(task, o, g, e)
+            pairs.append((o, detail and detail + _swapped(task, probe, got, i)))
     wrong = [(o, m) for o, m in pairs if m]
     if not wrong:
-        return None
+        return None, ""
     output, detail = wrong[0]
     lead = ""
     if len(pairs) > 1:
         right = [o.name for o, m in pairs if not m] or ["none"]
         lead = f"wrong: {', '.join(o.name for o, _ in wrong)} (right: {', '.join(right)}). "
-    return f"{lead}{detail}.{f' Hint: {output.hint}' if output.hint else ''}"
+    return f"{lead}{detail}.", output.hint
 
 
 def evaluate_public(
@@ -242,12 +397,14 @@ def evaluate_public(
         probes:    :func:`public_probes` of the task (public fixture first, then edge cases)
 
     Returns:
-        A :class:`Verdict` with the failed stage and its message, or a summary when all pass.
+        A :class:`Verdict` with the failed stage, its diagnosis and the output's hint, or a
+        summary when all pass.
     """
     problem = check_signature(task, described)
     if problem:
         return Verdict(False, "signature", problem, BLOCKED in (described.error or ""))
     kinds = {o.kind for o in task.outputs}
+    notes = []
     for i, probe in enumerate(probes):
         outcome = run(probe)
         blocked = not outcome.ok and BLOCKED in (outcome.error or "")
@@ -255,27 +412,34 @@ def evaluate_public(
         if problem:
             stage = "shapes" if i == 0 else "edge cases"
             return _failed(stage, probe, problem, blocked)
-        stages = [("values", ("value", "index")), ("gradient check", ("gradient",))]
+        stages = [("values", ("value", "index", "judged")), ("gradient check", ("gradient",))]
         for stage, stage_kinds in stages if i == 0 else [("edge cases", tuple(kinds))]:
-            problem = _compare(task, probe, got, stage_kinds)
+            problem, hint = _compare(task, probe, got, stage_kinds)
             if problem:
-                return _failed(stage, probe, problem, blocked)
+                return _failed(stage, probe, problem, blocked, hint)
+        if i == 0:
+            notes = [
+                o.judge.grade(g, e)[1]
+                for o, g, e in zip(task.outputs, got, probe.expected, strict=True)
+                if o.kind == "judged"
+            ]
     done = ["signature", "shapes", *(["values"] if kinds - {"gradient"} else [])]
     done += ["gradient check"] if "gradient" in kinds else []
     edges = len(probes) - 1
     done += [f"{edges} edge case{'s' if edges != 1 else ''}"] if edges else []
-    return Verdict(True, "", f"all checks passed: {', '.join(done)}")
+    note = f"; {'; '.join(notes)}" if notes else ""
+    return Verdict(True, "", f"all checks passed: {', '.join(done)}{note}")
 
 
-def _failed(stage: str, probe: Probe, problem: str, blocked: bool) -> Verdict:
+def _failed(stage: str, probe: Probe, problem: str, blocked: bool, hint: str = "") -> Verdict:
     prefix = f"with {probe.label}: " if probe.label else ""
-    return Verdict(False, stage, prefix + problem, blocked)
+    return Verdict(False, stage, prefix + problem, blocked, hint)
 
 
 def passes_hidden(task: Task, probes: Sequence[Probe], outcomes: Sequence[Outcome]) -> bool:
     """True when every hidden case returns well-formed outputs equal to the reference."""
     for probe, outcome in zip(probes, outcomes, strict=True):
         got, problem = _outputs(task, probe, outcome)
-        if problem or _compare(task, probe, got, ("value", "index", "gradient")):
+        if problem or _compare(task, probe, got, ("value", "index", "gradient", "judged"))[0]:
             return False
     return True

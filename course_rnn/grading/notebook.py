@@ -1,9 +1,11 @@
 """Reading notebooks that may be broken, and the solution regions of instructor notebooks.
 
 The grader reads student notebooks with :func:`read_code_cells`, which never raises on bad
-input: a missing file, a file that is not UTF-8, not JSON or not a notebook each come back as one
-readable :class:`NotebookError`. IPython syntax (``%magic``, ``!shell``) is commented out, since
-the grader's worker runs plain Python.
+input: a missing file, something that is not a regular file, a file too large (checked before a
+byte is read, so a sparse 40 GiB file costs nothing), too many code cells, a file that is not
+UTF-8, not JSON (nested too deeply, numbers too long) or not a notebook each come back as one
+readable :class:`NotebookError`. IPython syntax (``%magic``, ``!shell``, cell magics) is
+neutralised by the sandbox worker's own handler, once, here: a ``%%time`` cell runs its body.
 
 Instructor notebooks mark reference solutions with nbgrader's markers, ``### BEGIN SOLUTION`` and
 ``### END SOLUTION``; :func:`stub_solutions` replaces each region with a stub that raises
@@ -11,16 +13,21 @@ Instructor notebooks mark reference solutions with nbgrader's markers, ``### BEG
 """
 
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
+
+from course_rnn.grading.inert import display_name
+from course_rnn.grading.sandbox.worker import neutralise_magics
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 CODE_STUB = ("# YOUR CODE HERE", 'raise NotImplementedError("replace this line with your code")')
 MARKDOWN_STUB = ("*Your answer here.*",)
 MAX_NOTEBOOK_BYTES = 20_000_000
-_MAGIC = re.compile(r"^(\s*)([%!].*)$")
+MAX_CODE_CELLS = 1000  # an honest notebook has tens; each cell costs grading time
 
 
 class NotebookError(ValueError):
@@ -47,14 +54,8 @@ def read_code_cells(path: Path) -> list[CodeCell]:
     Raises:
         NotebookError: the file is missing, too large, not UTF-8, not JSON or not a notebook.
     """
-    name = Path(path).name
-    try:
-        size = Path(path).stat().st_size
-        if size > MAX_NOTEBOOK_BYTES:
-            raise NotebookError(f"{name} is {size:,} bytes; the limit is {MAX_NOTEBOOK_BYTES:,}")
-        raw = Path(path).read_bytes()
-    except OSError as err:
-        raise NotebookError(f"{name} cannot be read: {err.strerror or err}") from err
+    name = display_name(Path(path).name)
+    raw = _read_bounded(Path(path), name)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -68,7 +69,49 @@ def read_code_cells(path: Path) -> list[CodeCell]:
             f"{name} is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg}): "
             "it may be truncated or edited outside Jupyter"
         ) from err
-    return [CodeCell(i, python_source(src)) for i, src in _code_sources(data, name)]
+    except RecursionError as err:
+        raise NotebookError(
+            f"{name} is JSON nested too deeply to be a notebook: save it again from Jupyter"
+        ) from err
+    except ValueError as err:  # e.g. an integer of more than 4300 digits
+        raise NotebookError(f"{name} holds JSON that Python refuses to read ({err})") from err
+    sources = _code_sources(data, name)
+    if len(sources) > MAX_CODE_CELLS:
+        raise NotebookError(
+            f"{name} has {len(sources):,} code cells; the limit is {MAX_CODE_CELLS:,}: "
+            "delete the scratch cells"
+        )
+    return [CodeCell(i, python_source(src)) for i, src in sources]
+
+
+def _read_bounded(path: Path, name: str) -> bytes:
+    """The bytes of a regular file of at most MAX_NOTEBOOK_BYTES, checked before reading.
+
+    The file is opened without following a link and without blocking (a FIFO), then its type
+    and size are read from the open descriptor, so what is checked is what is read.
+    """
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags)
+    except OSError as err:
+        raise NotebookError(f"{name} cannot be read: {err.strerror or err}") from err
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotebookError(f"{name} is not a regular file")
+        if info.st_size > MAX_NOTEBOOK_BYTES:
+            raise NotebookError(
+                f"{name} is {info.st_size:,} bytes; the limit is {MAX_NOTEBOOK_BYTES:,}"
+            )
+        with os.fdopen(os.dup(fd), "rb") as f:
+            raw = f.read(MAX_NOTEBOOK_BYTES + 1)
+    except OSError as err:
+        raise NotebookError(f"{name} cannot be read: {err.strerror or err}") from err
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_NOTEBOOK_BYTES:  # it grew after the check
+        raise NotebookError(f"{name} is larger than the limit of {MAX_NOTEBOOK_BYTES:,} bytes")
+    return raw
 
 
 def _code_sources(data, name: str) -> list[tuple[int, str]]:
@@ -94,13 +137,13 @@ def _code_sources(data, name: str) -> list[tuple[int, str]]:
 
 
 def python_source(source: str) -> str:
-    """Comment out IPython-only lines (``%magic``, ``%%cell_magic``, ``!shell``)."""
-    lines = source.splitlines()
-    if lines and lines[0].lstrip().startswith("%%"):
-        return "\n".join("# " + line for line in lines)  # a cell magic owns the whole cell
-    return "\n".join(
-        f"{m.group(1)}pass  # {m.group(2)}" if (m := _MAGIC.match(line)) else line for line in lines
-    )
+    """The cell as plain Python: the sandbox worker's magic handler (one, applied once).
+
+    ``%magic`` and ``!shell`` lines become ``pass``; a cell magic whose body is Python
+    (``%%time``, ``%%capture``...) loses only its first line; any other cell magic (``%%bash``)
+    makes the cell a no-op.
+    """
+    return neutralise_magics(source)
 
 
 def stub_solutions(source: str, stub: tuple[str, ...] = CODE_STUB) -> tuple[str, int]:

@@ -5,8 +5,12 @@ Per student (the unit of work; see ``grade.py``), in this order, each file atomi
 last ``OUT/results/<student>/record.json``, whose presence marks the student as done. grades.csv is
 rebuilt from the records after every run, so a re-run after a crash never counts a student twice.
 
-Text from student code (exception messages) only ever appears inside indented code blocks in the
-Markdown and as JSON strings, never as Markdown or as the start of a spreadsheet formula.
+Text from student code (exception messages, file names) is made inert first (``inert.py``:
+control characters, terminal escapes, bidi overrides and lone surrogates written as escapes), then
+only ever appears inside indented code blocks in the Markdown, as JSON strings (Gradescope is told
+to show them as plain text), and as fully quoted, formula-safe CSV cells. Every file says which
+sandbox mode graded the student, and whether the result is final or provisional (a timeout, a
+killed worker or an engine failure decided part of it: graded again on the next run).
 """
 
 import csv
@@ -17,10 +21,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from course_rnn.grading.files import atomic_write_text
+from course_rnn.grading.inert import inert, spreadsheet_cell
 from course_rnn.grading.score import NotebookResult, TestResult
 
-RECORD_FORMAT = 1
+RECORD_FORMAT = 2
 HIDDEN_VISIBILITY = "after_due_date"  # hidden cases: pass/fail, shown once the deadline passed
+PROVISIONAL = "provisional"
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,19 @@ class StudentResult:
     notebooks: tuple[NotebookResult, ...]
     seconds: float
     fingerprint: str  # of the student's files and the grading setup (resume check)
+    mode: str = ""  # the sandbox's confinement that graded the student
+    notes: tuple[str, ...] = ()  # about the submission as a whole (e.g. a zip member skipped)
+    trouble: tuple[str, ...] = ()  # why the whole result is provisional (e.g. a grader error)
+
+    @property
+    def final(self) -> bool:
+        """Whether the result stands: nothing was decided by a timeout, a kill or the engine."""
+        return not self.trouble and not any(nb.trouble for nb in self.notebooks)
+
+    @property
+    def status(self) -> str:
+        """The result's status: "final", or "provisional" (graded again on the next run)."""
+        return "final" if self.final else PROVISIONAL
 
     @property
     def tests(self) -> list[TestResult]:
@@ -54,8 +73,8 @@ def _points(x: float) -> str:
 
 
 def _block(text: str) -> str:
-    """Text as an indented Markdown code block (never interpreted as Markdown)."""
-    return "\n".join("      " + line for line in str(text).splitlines() or [""])
+    """Inert text as an indented Markdown code block (never interpreted as Markdown)."""
+    return "\n".join("      " + line for line in inert(text, lines=True).splitlines() or [""])
 
 
 def feedback_markdown(result: StudentResult) -> str:
@@ -64,7 +83,14 @@ def feedback_markdown(result: StudentResult) -> str:
         f"# Feedback for {result.key}",
         "",
         f"**Total: {_points(result.score)} / {_points(result.max_score)}**",
+        "",
+        f"Graded in the sandbox mode `{inert(result.mode) or 'unknown'}`.",
     ]
+    if not result.final:
+        lines += ["", f"**This result is {PROVISIONAL}**: {_provisional(result)}"]
+    if result.notes:
+        lines += ["", "Notes about the submission:", ""]
+        lines += [_block(note) + "\n" for note in result.notes]
     for nb in result.notebooks:
         score = sum(t.score for t in nb.tests)
         total = sum(t.max_score for t in nb.tests)
@@ -100,21 +126,34 @@ def gradescope_results(result: StudentResult) -> dict:
                     "number": f"{i}.{j}",
                     "score": t.score,
                     "max_score": t.max_score,
-                    "output": t.message,
+                    "output": inert(t.message, lines=True),
                     "tags": [t.exercise, t.task],
                     "visibility": "visible" if t.kind == "public" else HIDDEN_VISIBILITY,
                 }
             )
-    notes = [f"{nb.exercise}: {note}" for nb in result.notebooks for note in nb.notes]
-    output = f"Total: {_points(result.score)} / {_points(result.max_score)}"
+    notes = [*result.notes]
+    notes += [f"{nb.exercise}: {note}" for nb in result.notebooks for note in nb.notes]
+    output = [f"Total: {_points(result.score)} / {_points(result.max_score)}"]
+    output.append(f"Graded in the sandbox mode: {inert(result.mode) or 'unknown'}")
+    if not result.final:
+        output.append(f"This result is {PROVISIONAL}: {_provisional(result)}")
     return {
         "score": result.score,
         "execution_time": round(result.seconds, 3),
-        "output": "\n".join([output, *notes]),
+        "output": inert("\n".join([*output, *notes]), lines=True),
+        "output_format": "text",
+        "test_output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
+        "extra_data": {"sandbox": result.mode, "status": result.status},
         "tests": tests,
     }
+
+
+def _provisional(result: StudentResult) -> str:
+    """Why a result is provisional, in the grader's words."""
+    why = [*result.trouble, *(t for nb in result.notebooks for t in nb.trouble)]
+    return f"{'; '.join(dict.fromkeys(why))}. It will be graded again on the next run."
 
 
 def record_json(result: StudentResult) -> str:
@@ -135,9 +174,12 @@ def read_record(path: Path) -> StudentResult | None:
                 nb["exercise"],
                 tuple(TestResult(**t) for t in nb["tests"]),
                 tuple(nb["notes"]),
+                tuple(nb["trouble"]),
             )
             for nb in data.pop("notebooks")
         )
+        for name in ("notes", "trouble"):
+            data[name] = tuple(data[name])
         return StudentResult(notebooks=notebooks, **data)
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -165,14 +207,11 @@ def write_student(out: Path, result: StudentResult) -> None:
     atomic_write_text(paths["record"], record_json(result))
 
 
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def grades_csv(results: Sequence[StudentResult], columns: Sequence[tuple[str, str]]) -> str:
-    """grades.csv: student, then per exercise its tests and its total, then the overall total.
+    """grades.csv: student, per exercise its tests and its total, the total, status and sandbox.
+
+    Every cell is quoted, and the student's name is inert and formula-safe
+    (:func:`~course_rnn.grading.inert.spreadsheet_cell`), for comma, semicolon and tab imports.
 
     Args:
         results: one per student, in the order of the rows
@@ -182,8 +221,9 @@ def grades_csv(results: Sequence[StudentResult], columns: Sequence[tuple[str, st
         The CSV text.
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", *(test or exercise for exercise, test in columns), "total"])
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    header = ["student", *(test or exercise for exercise, test in columns), "total"]
+    writer.writerow([*header, "status", "sandbox"])
     for r in results:
         scores = {t.id: t.score for t in r.tests}
         per_exercise = {nb.exercise: sum(t.score for t in nb.tests) for nb in r.notebooks}
@@ -191,5 +231,6 @@ def grades_csv(results: Sequence[StudentResult], columns: Sequence[tuple[str, st
             _points(scores.get(test, 0.0) if test else per_exercise.get(ex, 0.0))
             for ex, test in columns
         ]
-        writer.writerow([_cell(r.student), *row, _points(r.score)])
+        status = [r.status, spreadsheet_cell(r.mode)]
+        writer.writerow([spreadsheet_cell(r.student), *row, _points(r.score), *status])
     return buffer.getvalue()

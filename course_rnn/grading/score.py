@@ -1,22 +1,31 @@
-"""Scoring one notebook: run it in the sandbox, then judge every task in the trusted process.
+"""Scoring a student's notebooks: run them in the sandbox, then judge every task in this process.
 
 A notebook that cannot be read, a cell that fails or hangs, a missing function, an exception, a
 timeout, a malformed value: each becomes a line of feedback and a score of 0 for what it affects,
 never an exception out of the grader. Values from the worker are judged as data only
 (``compare.py``); a task whose function calls course_rnn's blocked reference implementation gets 0
 for its public and hidden tests, with the reason.
+
+Hidden cases stay hidden: every notebook of a student first runs with its public probes (whose
+messages and cell errors the student sees), and only then, in separate sandbox runs, with its
+hidden probes. Of a hidden run the grader keeps only whether each task passed; no text a
+submission produced in it (messages, cell errors, output) is ever shown, since it may hold the
+hidden inputs.
+
+Each notebook has a wall-clock budget, half for each run, within the student's own deadline
+(``runs.py``). A result that a timeout, a killed worker, an engine failure or a spent budget
+decided carries ``trouble``: it is written, but not kept as final.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from course_rnn.grading.compare import BLOCKED, Outcome, evaluate_public, passes_hidden
-from course_rnn.grading.harness import BATCH, RUN_CELLS
-from course_rnn.grading.notebook import NotebookError, read_code_cells
+from course_rnn.grading.notebook import CodeCell, NotebookError, read_code_cells
 from course_rnn.grading.plan import ExercisePlan, TaskPlan
+from course_rnn.grading.runs import Budget, Run, run_notebook
 
 MAX_NOTES = 8
-UNKNOWN = '{"params": null}'  # a signature that could not be read: not held against the student
 _NOTE_CHARS = 300
 
 
@@ -45,142 +54,137 @@ class NotebookResult:
     exercise: str
     tests: tuple[TestResult, ...]
     notes: tuple[str, ...]
+    trouble: tuple[str, ...] = ()  # why the result is provisional (graded again next run)
 
 
-def score_missing(plan: ExercisePlan, problem: str) -> NotebookResult:
+def score_missing(
+    plan: ExercisePlan, problem: str, trouble: tuple[str, ...] = ()
+) -> NotebookResult:
     """Every test 0, each saying why (the notebook is missing or unreadable)."""
     tests = []
     name = plan.exercise.name
     for tp in plan.tasks:
         tests.append(_test(name, tp, "public", False, f"not graded: {problem}"))
         tests.append(_test(name, tp, "hidden", False, ""))
-    return NotebookResult(name, tuple(tests), (problem,))
+    return NotebookResult(name, tuple(tests), (problem,), trouble)
 
 
-def grade_notebook(plan: ExercisePlan, path: Path | None, problem: str, sandbox) -> NotebookResult:
-    """Run one notebook in the sandbox and score every task of its exercise.
+@dataclass
+class _Notebook:
+    """One notebook on its way through the grader: read, public run, hidden run."""
+
+    plan: ExercisePlan
+    problem: str  # a note such as "graded hw (1).ipynb as hidden_state.ipynb"
+    cells: list[CodeCell] = field(default_factory=list)
+    public: Run | None = None
+    hidden: Run | None = None
+    done: NotebookResult | None = None  # set when nothing (more) can run
+
+
+def grade_notebooks(
+    plans: list[ExercisePlan],
+    found: list[tuple[Path | None, str]],
+    sandbox,
+    *,
+    cell_seconds: float,
+    notebook_seconds: float,
+    deadline: float,
+) -> list[NotebookResult]:
+    """Grade one student's notebooks: every public run first, then every hidden run.
 
     Args:
-        plan:    the exercise's plan
-        path:    the student's notebook, or None when it is missing
-        problem: why the notebook is missing (used when ``path`` is None), or a note such as
-                 "graded hw (1).ipynb as hidden_state.ipynb"
-        sandbox: a Sandbox (``run(cells, calls)``)
+        plans:            one per exercise
+        found:            per exercise, (the student's notebook or None, a note or why missing)
+        sandbox:          a Sandbox (``run(cells, calls)``)
+        cell_seconds:     CPU seconds per cell
+        notebook_seconds: wall-clock budget of one notebook (half per run)
+        deadline:         ``time.monotonic()`` by which the student's grading must end
 
     Returns:
-        The notebook's :class:`NotebookResult`.
+        One :class:`NotebookResult` per exercise, in order; never raises for a student's files.
     """
+    notebooks = [
+        _open(plan, path, problem) for plan, (path, problem) in zip(plans, found, strict=True)
+    ]
+    for kind in ("public", "hidden"):
+        for nb in notebooks:
+            if nb.done is None:
+                budget = Budget(notebook_seconds / 2, deadline)
+                _guarded(nb, kind, sandbox, cell_seconds, budget)
+    return [nb.done or _score(nb) for nb in notebooks]
+
+
+def _open(plan: ExercisePlan, path: Path | None, problem: str) -> _Notebook:
+    nb = _Notebook(plan, problem)
     if path is None:
-        return score_missing(plan, problem)
+        nb.done = score_missing(plan, problem)
+        return nb
     try:
-        cells = read_code_cells(path)
+        nb.cells = read_code_cells(path)
     except NotebookError as err:
-        return score_missing(plan, str(err))
-    sources = [c.source for c in cells]
-    fast = _fast_path(plan, sources, sandbox)
-    if fast is not None:
-        cell_errors, per_task = fast
-    else:  # one sandbox process per cell and per task: slower, and a crash costs only itself
-        run, error = _run(sandbox, [*sources, plan.cell], [t.call for t in plan.tasks])
-        if run is not None and any(BATCH in (r.error or "") for r in run.calls):
-            # The grader's own cell, run last, was not there: an engine hiccup; once more.
-            run, error = _run(sandbox, [*sources, plan.cell], [t.call for t in plan.tasks])
-        if run is None:
-            return score_missing(plan, f"the grader could not run this notebook ({error})")
-        cell_errors, per_task = run.cell_errors, []
-        for tp, result in zip(plan.tasks, run.calls, strict=True):
-            n = len(tp.public) + len(tp.hidden)
-            parsed = _parse(result, [n])
-            failed = Outcome(False, error=result.error or "the call returned malformed data")
-            per_task.append(parsed[0] if parsed else (Outcome(True, UNKNOWN), [failed] * n))
-    notes = [problem] if problem else []
-    notes += _cell_notes(cell_errors, cells, len(sources))
+        nb.done = score_missing(plan, str(err))
+    return nb
+
+
+def _guarded(nb: _Notebook, kind: str, sandbox, cell_seconds: float, budget: Budget) -> None:
+    """One run of one notebook; a grader bug becomes a provisional note, never an exception."""
+    try:
+        sources = [c.source for c in nb.cells]
+        if kind == "public":
+            nb.public = run_notebook(nb.plan, sources, kind, sandbox, cell_seconds, budget)
+        elif _hidden_worth_running(nb.public):
+            way = nb.public.way if nb.public.way in ("tasks", "cells") else "fast"
+            nb.hidden = run_notebook(nb.plan, sources, kind, sandbox, cell_seconds, budget, way)
+    except Exception as err:  # a grader bug must not lose the other notebooks and students
+        problem = f"internal grader error ({type(err).__name__}); tell your instructor"
+        nb.done = score_missing(nb.plan, problem, (problem,))
+
+
+def _hidden_worth_running(public: Run) -> bool:
+    """False when every hidden case fails anyway: a broken grader cell, no function at all."""
+    if public.grader_cell_broken:
+        return False
+    return not all('"missing": true' in str(signature.value) for signature, _ in public.per_task)
+
+
+def _score(nb: _Notebook) -> NotebookResult:
+    """The tests of one notebook from its runs: public messages, hidden pass or fail."""
+    plan, public, hidden = nb.plan, nb.public, nb.hidden
+    notes = [nb.problem] if nb.problem else []
+    notes += _cell_notes(public.cell_errors, nb.cells, len(nb.cells))
+    notes += public.notes
+    notes += [f"hidden cases: {note}" for note in (hidden.notes if hidden else [])]
+    trouble = public.trouble + (hidden.trouble if hidden else [])
     tests = []
-    for tp, (signature, outcomes) in zip(plan.tasks, per_task, strict=True):
-        tests += _score_task(plan.exercise.name, tp, signature, outcomes, bool(cell_errors))
-    return NotebookResult(plan.exercise.name, tuple(tests), tuple(notes[:MAX_NOTES]))
-
-
-def _fast_path(plan: ExercisePlan, sources: list[str], sandbox):
-    """All cells in one call and all probes in another: (cell errors, per task), or None.
-
-    None when anything went wrong as a whole (a cell or function that kills the process or
-    outlives its time limit, malformed data): the caller then grades the slow, isolated way.
-    """
-    from course_rnn.grading.sandbox import Call
-
-    seconds = float(getattr(sandbox, "cell_timeout", 5.0))
-    # The grader's cell runs again after the student's, so the batch is the grader's own code.
-    every = (*sources, plan.cell)
-    # A short overall limit: a notebook that needs longer (slow but legal cells, or a cell that
-    # dodges its own alarm) is simply graded the slow way, where each cell has the full limit.
-    cells = Call(RUN_CELLS, (every, seconds), timeout=min(seconds * len(every), 2 * seconds + 5))
-    run, _ = _run(sandbox, [plan.cell], [cells, plan.batch])
-    if run is None or run.cell_errors or not run.calls[0].ok:
-        return None
-    errors = run.calls[0].value
-    if not isinstance(errors, tuple) or not all(
-        isinstance(e, tuple) and len(e) == 2 and isinstance(e[0], int) and isinstance(e[1], str)
-        for e in errors
-    ):
-        return None
-    if any(index == len(sources) for index, _ in errors):
-        return None  # the grader's cell failed after the student's: grade the isolated way
-    per_task = _parse(run.calls[1], [len(t.public) + len(t.hidden) for t in plan.tasks])
-    return None if per_task is None else (list(errors), per_task)
-
-
-def _run(sandbox, sources: list[str], calls: list):
-    """(SubmissionRun, None), or (None, error) when the engine failed twice."""
-    error = None
-    for _ in range(2):  # one retry: a failure here is the grader's, not the student's
-        try:
-            run = sandbox.run(sources, calls)
-        except Exception as err:  # the engine failed; the student must not pay for it
-            error = f"{type(err).__name__}: {err}"
-            continue
-        if len(run.calls) == len(calls):
-            return run, None
-        error = f"{len(run.calls)} results for {len(calls)} calls"
-    return None, error
-
-
-def _parse(result, sizes: list[int]):
-    """The batch call's value as [(signature Outcome, [probe Outcome, ...]), ...], or None.
-
-    The value is untrusted data: any deviation from the expected structure gives None.
-    """
-    value = result.value
-    if not result.ok or not isinstance(value, tuple) or len(value) != len(sizes):
-        return None
-    parsed = []
-    for item, n in zip(value, sizes, strict=True):
-        if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
-            return None
-        signature, probes = item
-        if not (isinstance(probes, tuple) and len(probes) == n):
-            return None
-        outcomes = []
-        for probe in probes:
-            if not (isinstance(probe, tuple) and len(probe) == 2 and probe[0] in ("ok", "error")):
-                return None
-            status, data = probe
-            if status == "ok":
-                outcomes.append(Outcome(True, data))
-            else:
-                outcomes.append(Outcome(False, error=data if isinstance(data, str) else "error"))
-        parsed.append((Outcome(True, signature), outcomes))
-    return parsed
+    for k, (tp, (signature, outcomes)) in enumerate(zip(plan.tasks, public.per_task, strict=True)):
+        hidden_outcomes = hidden.per_task[k][1] if hidden else None
+        cells_failed = bool(public.cell_errors)
+        tests += _score_task(
+            plan.exercise.name, tp, signature, outcomes, hidden_outcomes, cells_failed
+        )
+    return NotebookResult(
+        plan.exercise.name, tuple(tests), tuple(notes[:MAX_NOTES]), tuple(dict.fromkeys(trouble))
+    )
 
 
 def _score_task(
-    exercise: str, tp: TaskPlan, signature: Outcome, outcomes: list[Outcome], cells_failed: bool
+    exercise: str,
+    tp: TaskPlan,
+    signature: Outcome,
+    public: list[Outcome],
+    hidden: list[Outcome] | None,
+    cells_failed: bool,
 ) -> list[TestResult]:
-    """The public and hidden tests of one task, from the outcomes of its probes."""
-    public, hidden = outcomes[: len(tp.public)], outcomes[len(tp.public) :]
+    """The public and hidden tests of one task, from the outcomes of its probes.
+
+    ``hidden`` is None when the hidden run did not happen (every hidden case fails). Only
+    whether the hidden outcomes pass is used, and whether they show the blocked reference
+    implementation; their text never reaches a message.
+    """
     by_probe = {id(probe): outcome for probe, outcome in zip(tp.public, public, strict=True)}
     verdict = evaluate_public(tp.task, signature, lambda probe: by_probe[id(probe)], tp.public)
-    blocked = verdict.blocked or any(BLOCKED in (o.error or "") for o in public + hidden)
+    hidden = hidden if hidden is not None else ([] if not tp.hidden else None)
+    blocked = verdict.blocked or any(BLOCKED in (o.error or "") for o in public + (hidden or []))
     message = verdict.message
     if blocked and BLOCKED not in message:
         message = (
@@ -189,7 +193,10 @@ def _score_task(
         )
     elif not verdict.passed and cells_failed and "no function named" in message:
         message += " (a cell of the notebook failed before defining it: see the notes)"
-    hidden_ok = not blocked and passes_hidden(tp.task, tp.hidden, hidden)
+    hint = getattr(verdict, "hint", "")
+    if hint and not verdict.passed and not blocked and "Hint:" not in message:
+        message += f" Hint: {hint}"
+    hidden_ok = not blocked and hidden is not None and passes_hidden(tp.task, tp.hidden, hidden)
     public_ok = verdict.passed and not blocked
     if verdict.stage:
         message = f"{verdict.stage}: {message}"
@@ -213,7 +220,11 @@ def _cell_notes(cell_errors, cells, grader_index: int) -> list[str]:
     for index, error in cell_errors:
         text = " ".join(str(error).split())[:_NOTE_CHARS]
         if index == grader_index:
-            notes.append(f"the grader's own cell failed after your cells ran: {text}")
+            notes.append(
+                f"the grader's own cell failed after your cells ran ({text}): a cell of your "
+                "notebook changed something the grader needs (a builtin, sys.modules, a module "
+                "it uses), so no task could be graded"
+            )
             continue
         where = f"cell {index}"
         if 0 <= index < len(cells):

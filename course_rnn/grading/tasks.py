@@ -12,7 +12,7 @@ A task is one function the student writes. It is declared in two halves, joined 
   of the hidden cases. The file name is the registration: ``solutions/<exercise>.ipynb`` is the
   instructor notebook, ``exercises/<exercise>.ipynb`` the student's.
 
-Book: "How to use this book", section "Exercises". See solutions/README.md for a worked example.
+Book: "How to use this book" (exercises). See solutions/README.md for a worked example.
 """
 
 import hashlib
@@ -30,7 +30,7 @@ import numpy as np
 #: What builds an input array: fill(shape, lo, hi) -> float64 array with entries in [lo, hi].
 Fill = Callable[[tuple[int, ...], float, float], np.ndarray]
 
-OUTPUT_KINDS = ("value", "gradient", "index")
+OUTPUT_KINDS = ("value", "gradient", "index", "judged")
 SEED_FILE = "secret_seed.txt"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -66,13 +66,41 @@ def random_fill(rng: np.random.Generator) -> Fill:
 
 
 @dataclass(frozen=True)
+class Judge:
+    """How an output of kind ``"judged"`` is checked: by what it achieves, not by equality.
+
+    Used where many answers are right, e.g. the parameters of a model the student trained: the
+    grader's process evaluates them on data the student's function never saw.
+    """
+
+    # form(value, dims) -> (checked value, None) or (None, message): the "shapes" stage
+    form: Callable[[object, Mapping[str, float]], tuple[object, str | None]]
+    # grade(checked value, withheld data) -> (passed, message): the "values" stage; the message
+    # says what was achieved and what was needed, whether it passed or not
+    grade: Callable[[object, object], tuple[bool, str]]
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """What ``Task.build`` returns for a judged task: the arguments, and data kept by the grader.
+
+    ``args`` go to the student's function; ``data`` (e.g. held-out text) never leaves the
+    trusted process and is handed to :attr:`Judge.grade`.
+    """
+
+    args: tuple
+    data: object
+
+
+@dataclass(frozen=True)
 class Output:
     """One value a task's function returns."""
 
     name: str  # as the docstring calls it, e.g. "h_t" or "dW_hh"
     shape: str  # axis letters resolved from the case's dims, e.g. "B H"; "" for a scalar
     kind: str = "value"  # "value" and "index" are checked before "gradient"; index = integers
-    hint: str = ""  # shown to the student when this output is wrong
+    hint: str = ""  # the formula-level hint, shown once the same check has failed before
+    judge: Judge | None = None  # kind "judged" only
 
 
 @dataclass(frozen=True)
@@ -90,7 +118,7 @@ class Task:
     name: str  # the function the student writes
     params: tuple[str, ...]  # its parameters, in order (extra ones need defaults)
     outputs: tuple[Output, ...]  # one output: the value itself; several: a tuple of them
-    build: Callable[..., tuple]  # build(fill, **dims) -> the positional arguments
+    build: Callable[..., tuple]  # build(fill, **dims) -> the positional arguments (or Withheld)
     reference: Callable[..., tuple]  # reference(*arguments) -> expected outputs (trusted)
     public: Mapping[str, float]  # dims of the public fixture
     edges: tuple[Edge, ...] = ()
@@ -144,6 +172,8 @@ def spec_tasks(exercise: str) -> tuple[Task, ...]:
         bad = [o.kind for o in task.outputs if o.kind not in OUTPUT_KINDS]
         if bad:
             raise ValueError(f"task {task.name}: output kinds {bad} not in {OUTPUT_KINDS}")
+        if any((o.kind == "judged") != (o.judge is not None) for o in task.outputs):
+            raise ValueError(f"task {task.name}: a judged output needs a Judge, and only it")
     return tasks
 
 
@@ -170,13 +200,37 @@ def read_seed(solutions: Path) -> int:
     Raises:
         ValueError: the file is missing or does not hold one non-negative integer.
     """
-    path = Path(solutions) / "tests" / SEED_FILE
+    return read_seed_file(Path(solutions) / "tests" / SEED_FILE)
+
+
+def read_seed_file(path: Path) -> int:
+    """The secret seed in the file at ``path`` (``course-rnn grade --seed-file``).
+
+    Raises:
+        ValueError: the file is missing, unreadable or does not hold one non-negative integer.
+    """
     try:
-        text = path.read_text(encoding="utf-8").strip()
-    except OSError as err:
-        raise ValueError(f"no secret seed: {path} is missing ({err.strerror}); use --seed") from err
-    if not text.isdigit():
-        raise ValueError(f"{path} must hold one non-negative integer, got {text[:40]!r}")
+        with open(path, encoding="utf-8") as f:
+            text = f.read(10_000)
+    except (OSError, UnicodeDecodeError) as err:
+        why = getattr(err, "strerror", None) or type(err).__name__
+        raise ValueError(
+            f"no secret seed: {path} is missing or unreadable ({why}); "
+            "use --seed-file PATH or the COURSE_RNN_SEED environment variable"
+        ) from err
+    return parse_seed(text, str(path))
+
+
+def parse_seed(text: str, where: str) -> int:
+    """A secret seed from text: one non-negative integer, of any size (128 random bits advised:
+    ``python -c "import secrets; print(secrets.randbits(128))"``).
+
+    Raises:
+        ValueError: ``text`` is not one non-negative integer (``where`` names its source).
+    """
+    text = text.strip()
+    if not re.fullmatch(r"[0-9]{1,1000}", text):
+        raise ValueError(f"{where} must hold one non-negative integer, got {text[:40]!r}")
     return int(text)
 
 

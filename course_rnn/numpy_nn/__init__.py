@@ -1,8 +1,10 @@
 """NumPy twins of the course's models: explicit forward and backward passes. Never imports torch.
 
 Each layer comes as ``*_forward(...) -> (out, cache)`` and ``*_backward(dout, cache) -> grads``
-(CS231n's convention); parameters are dicts keyed like the matching ``torch.nn`` module's
-``state_dict()``. Layout is time-major, ``(T, B, D)``.
+(CS231n's convention). The one-step functions (``rnn_step_forward(x_t, h_prev, W_ih, W_hh, b_ih,
+b_hh)`` and the LSTM and GRU ones) take the weights one by one, named as in the book; the
+sequence functions take dicts keyed like the matching ``torch.nn`` module's ``state_dict()``.
+Layout is time-major, ``(T, B, D)``.
 Book: every chapter from "The hidden state" on.
 """
 
@@ -23,6 +25,7 @@ from course_rnn.numpy_nn.functional import (
     sigmoid_backward,
     softmax,
     softmax_backward,
+    softmax_cross_entropy,
     softmax_cross_entropy_backward,
     softmax_cross_entropy_forward,
     tanh_backward,
@@ -41,6 +44,8 @@ from course_rnn.numpy_nn.layers import (
     layer_norm_forward,
     linear_backward,
     linear_forward,
+    temporal_affine_backward,
+    temporal_affine_forward,
 )
 from course_rnn.numpy_nn.lstm import (
     init_lstm_params,
@@ -98,8 +103,11 @@ __all__ = [
     "sigmoid_backward",
     "softmax",
     "softmax_backward",
+    "softmax_cross_entropy",
     "softmax_cross_entropy_backward",
     "softmax_cross_entropy_forward",
     "tanh_backward",
+    "temporal_affine_backward",
+    "temporal_affine_forward",
     "truncated_bptt",
 ]

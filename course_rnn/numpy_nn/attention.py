@@ -4,7 +4,7 @@ Attention(Q, K, V) = softmax(Q Kᵀ / √HS) V  (Vaswani et al., "Attention Is A
 eq. 1 and section 3.2.2). The kernels work on ``(B, NH, T, HS)``; the multi-head layer takes and
 returns time-major ``(T, B, E)`` like ``nn.MultiheadAttention``'s default, and its parameters are
 keyed like that module's ``state_dict()``. Every forward pass also returns the attention weights,
-for the attention-map plots. Book: chapter "RNNs vs Transformers", sections "Attention as a
+for the attention-map plots. Book: chapter "RNNs and Transformers", sections "Attention as a
 soft lookup" and "Multi-head attention".
 
 Masks are boolean and mean **True = may attend**, the convention of
@@ -41,7 +41,7 @@ def causal_mask(T: int, S: int | None = None) -> np.ndarray:
     Returns:
         (T, S) bool, True on and below the diagonal.
 
-    Book: chapter "RNNs vs Transformers", section "Causal attention".
+    Book: chapter "RNNs and Transformers", section "Causal attention".
     """
     return np.tri(T, T if S is None else S, dtype=bool)
 
@@ -57,7 +57,7 @@ def padding_mask(lengths, S: int) -> np.ndarray:
         (B, S) bool, True at positions s < lengths[b]. For the kernels broadcast it as
         ``mask[:, None, None, :]`` (B, 1, 1, S).
 
-    Book: chapter "RNNs vs Transformers", section "Padding and masks".
+    Book: chapter "RNNs and Transformers", section "Padding and masks".
     """
     lengths = np.asarray(lengths)
     if lengths.ndim != 1 or not np.issubdtype(lengths.dtype, np.integer):
@@ -98,7 +98,7 @@ def scaled_dot_product_attention_forward(q, k, v, attn_mask=None, *, is_causal: 
         combined by its CPU kernel (torch 2.13); we always combine them by logical and (a causal
         decoder over a padded batch). Only boolean masks; no dropout, no ``scale``.
 
-    Book: chapter "RNNs vs Transformers", section "Attention as a soft lookup".
+    Book: chapter "RNNs and Transformers", section "Attention as a soft lookup".
     """
     where = "scaled_dot_product_attention_forward"
     for name, a in (("q", q), ("k", k), ("v", v)):
@@ -149,7 +149,7 @@ def scaled_dot_product_attention_backward(dout: np.ndarray, cache):
         dv: (B, NH, S, HS)
         Masked entries and fully masked rows pass no gradient (their weights are 0).
 
-    Book: chapter "RNNs vs Transformers", section "Attention as a soft lookup".
+    Book: chapter "RNNs and Transformers", section "Attention as a soft lookup".
     """
     q, k, v, weights, scale = cache
     dv = weights.swapaxes(-1, -2) @ dout  # (B, NH, S, HS)
@@ -176,7 +176,7 @@ def init_multi_head_attention_params(embed_dim: int, num_heads: int, *, rng, dty
         dict keyed like the module's state_dict: in_proj_weight (3E, E), in_proj_bias (3E,),
         out_proj.weight (E, E), out_proj.bias (E,).
 
-    Book: chapter "RNNs vs Transformers", section "Multi-head attention".
+    Book: chapter "RNNs and Transformers", section "Multi-head attention".
     """
     E = embed_dim
     _check_heads(E, num_heads, "init_multi_head_attention_params")
@@ -239,7 +239,7 @@ def multi_head_attention_forward(
         - Only boolean masks and packed projections (kdim = vdim = E); no dropout, bias_k/bias_v
           or add_zero_attn.
 
-    Book: chapter "RNNs vs Transformers", section "Multi-head attention".
+    Book: chapter "RNNs and Transformers", section "Multi-head attention".
     """
     where = "multi_head_attention_forward"
     T, B, E = check_shape(query, "T B E", name="query", where=where).values()
@@ -284,7 +284,7 @@ def multi_head_attention_backward(dout: np.ndarray, cache):
         dvalue:  (S, B, E)   for self-attention the input's gradient is dquery + dkey + dvalue
         dparams: dict keyed like params
 
-    Book: chapter "RNNs vs Transformers", section "Multi-head attention".
+    Book: chapter "RNNs and Transformers", section "Multi-head attention".
     """
     q_cache, k_cache, v_cache, attn_cache, out_cache, (T, S, B, E, NH, HS) = cache
     dy, dW_o, db_o = linear_backward(dout, out_cache)  # (T, B, E)

@@ -5,30 +5,102 @@
 
 This is torch's (and cuDNN's) variant: the reset gate multiplies ``W_hn h + b_hn`` after the
 matrix product, so one product ``h_{t-1} W_hh^T`` serves all three gates. Same ``state_dict()``
-keys and shapes as ``torch.nn.GRU``, same (T, B, ·) layout and return structure. The time loop,
-the stacked layers and the two directions live in ``recurrent.py``.
+keys and shapes as ``torch.nn.GRU``, same (T, B, ·) layout and return structure.
+``gru_step_forward`` and ``gru_step_backward`` write one step out in full, to be read; the
+sequence functions run the same equations in the shared time loop of ``recurrent.py`` (stacked
+layers, both directions), and a test pins the two together.
 
-Book: "GRU"; "Backpropagation through time"; "Bidirectional RNNs".
+Book: "GRU"; "Bidirectional RNNs".
 References: Cho et al. (2014), Learning phrase representations using RNN encoder-decoder for
-statistical machine translation; Werbos (1990) for BPTT.
+statistical machine translation; Chung et al. (2014), Empirical evaluation of gated recurrent
+neural networks on sequence modeling; Werbos (1990) for BPTT.
 
 Differences from torch.nn.GRU: parameters are a dict (no module); no ``dropout``, ``bias=False``
 or ``batch_first``; the backward pass is written out instead of autograd.
-Changes from Cho et al. (2014): r is applied after the product W_hn h (torch's formula), and
-z keeps the old state (h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}), as in torch.
+
+Conventions, checked against the papers:
+    Update gate. z keeps the old state, h_t = z ⊙ h_{t-1} + (1 − z) ⊙ n, as in Cho et al. (2014),
+    eq. (7), and in torch. Chung et al. (2014) write the opposite, h_t = (1 − z) ⊙ h_{t-1} + z ⊙ n,
+    where z lets the new candidate in; the two are the same model with z replaced by 1 − z.
+    Reset gate. torch (and cuDNN) apply r after the product, r ⊙ (W_hn h_{t-1} + b_hn), the form of
+    the first arXiv version of Cho et al. (1406.1078v1); the later versions of that paper and
+    Chung et al. (2014) apply it before, W_hn (r ⊙ h_{t-1}), which is a different function.
 """
 
 import numpy as np
 
 from course_rnn.numpy_nn._params import init_params
-from course_rnn.numpy_nn.recurrent import (
-    Cell,
-    sigmoid_inplace,
-    stack_backward,
-    stack_forward,
-    step_backward,
-    step_forward,
-)
+from course_rnn.numpy_nn.functional import sigmoid
+from course_rnn.numpy_nn.recurrent import Cell, sigmoid_inplace, stack_backward, stack_forward
+
+
+def gru_step_forward(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    """One GRU step (torch.nn.GRUCell's equations; gate order r, z, n).
+
+    The whole step, self-contained; gru_forward runs the same equations in the shared sequence
+    loop, and a test pins the two together. The inputs are not checked here (gru_forward checks
+    its own): pass arrays of one float dtype.
+
+    Args:
+        x_t:    (B, D) float   input at step t
+        h_prev: (B, H) float   hidden state h_{t-1}
+        W_ih:   (3H, D)        torch's weight_ih_l0, gate blocks r, z, n
+        W_hh:   (3H, H)        torch's weight_hh_l0
+        b_ih:   (3H,)          torch's bias_ih_l0
+        b_hh:   (3H,)          torch's bias_hh_l0
+
+    Returns:
+        h_t:   (B, H) same dtype as x_t
+        cache: for gru_step_backward
+
+    Book: "GRU".
+    """
+    H = h_prev.shape[1]
+    a_ih = x_t @ W_ih.T + b_ih  # (B, 3H) input part, blocks r, z, n
+    a_hh = h_prev @ W_hh.T + b_hh  # (B, 3H) recurrent part
+    r = sigmoid(a_ih[:, :H] + a_hh[:, :H])  # (B, H) reset gate
+    z = sigmoid(a_ih[:, H : 2 * H] + a_hh[:, H : 2 * H])  # (B, H) update gate
+    hn = a_hh[:, 2 * H :]  # (B, H) W_hn h_{t-1} + b_hn
+    n = np.tanh(a_ih[:, 2 * H :] + r * hn)  # (B, H) candidate state
+    h_t = (1 - z) * n + z * h_prev  # (B, H) z keeps the old state
+    cache = (x_t, h_prev, W_ih, W_hh, r, z, n, hn)
+    return h_t, cache
+
+
+def gru_step_backward(dh_t, cache):
+    """Backward of one GRU step, given the total gradient dL/dh_t.
+
+    Args:
+        dh_t:  (B, H) float   total gradient of the loss with respect to h_t
+        cache: from gru_step_forward
+
+    Returns:
+        dx_t:    (B, D) x_t's dtype, like every gradient here
+        dh_prev: (B, H)
+        dW_ih:   (3H, D) this step's share (summed over the batch)
+        dW_hh:   (3H, H)
+        db_ih:   (3H,)
+        db_hh:   (3H,)   differs from db_ih in block n: r scales only W_hn h + b_hn
+
+    Book: "GRU".
+    """
+    x_t, h_prev, W_ih, W_hh, r, z, n, hn = cache
+    da_n = dh_t * (1 - z) * (1 - n * n)  # (B, H) gradient of n's pre-activation
+    da_r = da_n * hn * r * (1 - r)  # (B, H)
+    da_z = dh_t * (h_prev - n) * z * (1 - z)  # (B, H)
+    da_ih = np.concatenate([da_r, da_z, da_n], axis=1)  # (B, 3H)
+    da_hh = np.concatenate([da_r, da_z, da_n * r], axis=1)  # (B, 3H)
+    dx_t = da_ih @ W_ih  # (B, D)
+    dh_prev = da_hh @ W_hh + dh_t * z  # (B, H) through W_hh, and directly through z ⊙ h_prev
+    dW_ih = da_ih.T @ x_t  # (3H, D)
+    dW_hh = da_hh.T @ h_prev  # (3H, H)
+    db_ih = da_ih.sum(axis=0)  # (3H,)
+    db_hh = da_hh.sum(axis=0)  # (3H,)
+    return dx_t, dh_prev, dW_ih, dW_hh, db_ih, db_hh
+
+
+# The cell of the sequence loop (recurrent.py): the same equations after the two matrix
+# products, arranged for speed.
 
 
 def _gru_cell_forward(a_ih, a_hh, state_prev):
@@ -56,53 +128,7 @@ def _gru_cell_backward(dstate_t, cache):
     return da_ih, da_hh, (dh_t * z,)  # h_prev also reaches h_t directly, through z ⊙ h_prev
 
 
-_GRU = Cell("gru", 3, ("h",), _gru_cell_forward, _gru_cell_backward, summed=False)
-
-
-def gru_step_forward(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-    """One GRU step (torch.nn.GRUCell's equations; gate order r, z, n).
-
-    The two matrix products happen here; the cell's equations are in _gru_cell_forward,
-    which gru_forward runs too. The inputs are not checked here (gru_forward checks
-    its own): pass arrays of one float dtype.
-
-    Args:
-        x_t:       (B, D) float   input at step t
-        h_prev:    (B, H) float   hidden state h_{t-1}
-        weight_ih: (3H, D)        torch's weight_ih_l0, gate blocks r, z, n
-        weight_hh: (3H, H)        torch's weight_hh_l0
-        bias_ih:   (3H,)
-        bias_hh:   (3H,)
-
-    Returns:
-        h_t:   (B, H) same dtype as x_t
-        cache: opaque; pass to gru_step_backward
-
-    Book: "GRU", eq. (gru-cell).
-    """
-    (h_t,), cache = step_forward(_GRU, x_t, (h_prev,), weight_ih, weight_hh, bias_ih, bias_hh)
-    return h_t, cache
-
-
-def gru_step_backward(dh_t, cache):
-    """Backward of one GRU step.
-
-    Args:
-        dh_t:  (B, H) float   gradient of the loss with respect to h_t
-        cache: from gru_step_forward
-
-    Returns:
-        dx_t:       (B, D) x_t's dtype, like every gradient here
-        dh_prev:    (B, H)
-        dweight_ih: (3H, D)
-        dweight_hh: (3H, H)
-        dbias_ih:   (3H,)
-        dbias_hh:   (3H,)
-
-    Book: "GRU", section "Backward pass".
-    """
-    dx_t, (dh_prev,), grads = step_backward((dh_t,), cache)
-    return (dx_t, dh_prev, *grads)
+_GRU = Cell("gru", 3, ("h",), False, _gru_cell_forward, _gru_cell_backward)
 
 
 def gru_forward(x, params, h0=None):

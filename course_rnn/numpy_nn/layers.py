@@ -1,15 +1,16 @@
-"""Linear, embedding and layer-norm layers in NumPy, each a ``*_forward`` / ``*_backward`` pair.
+"""Linear, output, embedding and layer-norm layers in NumPy: ``*_forward`` / ``*_backward`` pairs.
 
-The signatures mirror ``torch.nn.functional`` (``F.linear(x, weight, bias)``,
-``F.embedding(ids, weight)``, ``F.layer_norm(x, (E,), weight, bias, eps)``) and the parameters
-have torch's names and shapes, so ``nn.Linear(D, H).state_dict()`` converted with ``.numpy()``
-plugs straight in. A forward pass returns ``(out, cache)``; a backward pass takes
-``(dout, cache)`` and returns the gradients of the inputs, then of the parameters, in the order of
-the forward arguments.
+The parameters have torch's shapes (weights (out_features, in_features)), so an
+``nn.Linear(D, H).state_dict()`` converted with ``.numpy()`` plugs straight in. A forward pass
+returns ``(out, cache)``; a backward pass takes ``(dout, cache)`` and returns the gradients of the
+inputs, then of the parameters, in the order of the forward arguments. The language model's two
+ends use the book's names: ``temporal_affine_*`` (logits o_t = h_t W_hy^T + b_y) and
+``embedding_*`` (x_t = E[token_t]); ``linear_*`` is the general affine map, ``layer_norm_*``
+the Transformer's normalisation.
 
-Book: chapter "Sequences and recurrent models" (sections "Embeddings" and "Output layers") and
-chapter "RNNs vs Transformers" (section "Layer normalization"). Layer norm: Ba, Kiros & Hinton,
-"Layer Normalization", 2016, with torch's conventions (biased variance, eps inside the square root).
+Book: chapter "Backpropagation through time" (section "Through the output layer") and chapter
+"RNNs and Transformers" (layer normalisation). Layer norm: Ba, Kiros & Hinton, "Layer
+Normalization", 2016, with torch's conventions (biased variance, eps inside the square root).
 """
 
 import numpy as np
@@ -39,7 +40,7 @@ def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = 
         out:   (N, H) or (T, B, H), x's dtype
         cache: opaque; pass to linear_backward
 
-    Book: chapter "Sequences and recurrent models", section "Output layers".
+    Book: chapter "Backpropagation through time", section "Through the output layer".
     """
     where = "linear_forward"
     _check_float(x, "x", where)
@@ -67,7 +68,7 @@ def linear_backward(dout: np.ndarray, cache):
         dweight: (H, D)  summed over every leading axis (all time steps and batch rows)
         dbias:   (H,), or None when the forward had no bias
 
-    Book: chapter "Sequences and recurrent models", section "Output layers".
+    Book: chapter "Backpropagation through time", section "Through the output layer".
     """
     x, weight, has_bias = cache
     D, H = x.shape[-1], dout.shape[-1]
@@ -77,52 +78,119 @@ def linear_backward(dout: np.ndarray, cache):
     return dx, dweight, dbias
 
 
-def embedding_forward(ids: np.ndarray, weight: np.ndarray):
-    """Look up rows of an embedding table, like ``nn.Embedding`` / ``F.embedding``.
+def temporal_affine_forward(h: np.ndarray, W_hy: np.ndarray, b_y: np.ndarray):
+    """The output layer of a sequence model: o_t = h_t W_hy^T + b_y at every step t.
+
+    The same weights at every step, applied as one matrix product over all T·B positions
+    (CS231n's ``temporal_affine``; ``nn.Linear(H, V)`` applied to a (T, B, H) tensor).
 
     Args:
-        ids:    (T, B) integer (any shape works)  token ids in [0, V)
-        weight: (V, E) float                      the table; row v is token v's vector
+        h:    (T, B, H) float   hidden states (the recurrent layer's output)
+        W_hy: (V, H) float      output weights (nn.Linear's weight)
+        b_y:  (V,) float        output bias
 
     Returns:
-        out:   (T, B, E), weight's dtype
-        cache: opaque; pass to embedding_backward
+        o:     (T, B, V) h's dtype, the logits
+        cache: (h, W_hy), for temporal_affine_backward
+
+    Book: chapter "Backpropagation through time", section "Through the output layer".
+    """
+    where = "temporal_affine_forward"
+    _check_float(h, "h", where)
+    _check_float(W_hy, "W_hy", where)
+    _check_float(b_y, "b_y", where)
+    V, H = check_shape(W_hy, "V H", name="W_hy", where=where).values()
+    check_shape(h, "T B H", name="h", where=where, H=H)
+    check_shape(b_y, "V", name="b_y", where=where, V=V)
+    o = h @ W_hy.T + b_y  # (T, B, V)
+    return o, (h, W_hy)
+
+
+def temporal_affine_backward(do: np.ndarray, cache):
+    """Gradients of ``temporal_affine_forward``.
+
+    Args:
+        do:    (T, B, V) float   gradient of the loss with respect to the logits o
+        cache: from temporal_affine_forward
+
+    Returns:
+        dh:   (T, B, H) the gradient each h_t receives from its own output (dout[t] in the book)
+        dW_hy: (V, H) summed over all T·B positions
+        db_y:  (V,)   summed over all T·B positions
+
+    Book: chapter "Backpropagation through time", section "Through the output layer".
+    """
+    h, W_hy = cache
+    T, B, H = h.shape
+    V = W_hy.shape[0]
+    check_shape(do, "T B V", name="do", where="temporal_affine_backward", T=T, B=B, V=V)
+    dh = do @ W_hy  # (T, B, H)
+    dW_hy = do.reshape(T * B, V).T @ h.reshape(T * B, H)  # (V, T·B) @ (T·B, H) -> (V, H)
+    db_y = do.sum(axis=(0, 1))  # (V,)
+    return dh, dW_hy, db_y
+
+
+def embedding_forward(tokens: np.ndarray, E: np.ndarray):
+    """Look up one row of the embedding matrix per token: x_t = E[token_t] (``F.embedding``).
+
+    Args:
+        tokens: (T, B) integer (any shape works)  token ids in [0, V)
+        E:      (V, D) float                      the embedding matrix; row v is token v's vector
+
+    Returns:
+        x:     (T, B, D), E's dtype
+        cache: (tokens, V), for embedding_backward
 
     No ``padding_idx``, ``max_norm`` or sparse gradients (nn.Embedding's options).
 
-    Book: chapter "Sequences and recurrent models", section "Embeddings".
+    Book: chapter "Backpropagation through time", section "Through the output layer".
     """
     where = "embedding_forward"
-    _check_float(weight, "weight", where)
-    V, _ = check_shape(weight, "V E", name="weight", where=where).values()
-    ids = np.asarray(ids)
-    if not np.issubdtype(ids.dtype, np.integer):
-        raise TypeError(f"{where}: ids must be integer token ids, got dtype {ids.dtype}")
-    if ids.size and (ids.min() < 0 or ids.max() >= V):
+    _check_float(E, "E", where)
+    V, _ = check_shape(E, "V D", name="E", where=where).values()
+    tokens = np.asarray(tokens)
+    if not np.issubdtype(tokens.dtype, np.integer):
+        raise TypeError(f"{where}: tokens must be integer token ids, got dtype {tokens.dtype}")
+    if tokens.size and (tokens.min() < 0 or tokens.max() >= V):
         raise ValueError(
-            f"{where}: ids must lie in [0, V={V}), got values {ids.min()} .. {ids.max()}"
+            f"{where}: tokens must lie in [0, V={V}), got values {tokens.min()} .. {tokens.max()}"
         )
-    return weight[ids], (ids, weight.shape)  # (T, B, E)
+    return E[tokens], (tokens, V)  # (T, B, D)
 
 
-def embedding_backward(dout: np.ndarray, cache) -> np.ndarray:
-    """Gradient of ``embedding_forward`` with respect to the table (ids get no gradient).
+def embedding_backward(dx: np.ndarray, tokens, V: int | None = None) -> np.ndarray:
+    """Gradient of ``embedding_forward`` with respect to E (the tokens get no gradient).
+
+    Call it as ``embedding_backward(dx, cache)`` with the forward's cache, or as
+    ``embedding_backward(dx, tokens, V)``: the cache is exactly ``(tokens, V)``.
 
     Args:
-        dout:  (T, B, E) float  upstream gradient
-        cache: from embedding_forward
+        dx:     (T, B, D) float   gradient of the loss with respect to the looked-up vectors
+        tokens: (T, B) integer    the forward's token ids (or the forward's cache, with V None)
+        V:      vocabulary size, the number of rows of E
 
     Returns:
-        dweight: (V, E); row v sums dout over every position where token v occurs.
+        dE: (V, D), dx's dtype; row v sums dx over every position where token v occurs.
 
-    Book: chapter "Sequences and recurrent models", section "Embeddings".
+    Book: chapter "Backpropagation through time", section "Through the output layer".
     """
-    ids, (V, E) = cache
-    dweight = np.zeros((V, E), dtype=dout.dtype)
-    # Scatter-add: a token that occurs twice must collect both gradients; dweight[ids] += dout
+    where = "embedding_backward"
+    if V is None:
+        if not (isinstance(tokens, tuple) and len(tokens) == 2):
+            raise TypeError(f"{where}: expected (dx, cache) or (dx, tokens, V), got no V")
+        tokens, V = tokens
+    tokens = np.asarray(tokens)
+    _check_float(dx, "dx", where)
+    if dx.shape[:-1] != tokens.shape:
+        raise ShapeError(
+            f"{where}: dx expected tokens' shape {tokens.shape} plus (D,), got {dx.shape}"
+        )
+    D = dx.shape[-1]
+    dE = np.zeros((V, D), dtype=dx.dtype)
+    # Scatter-add: a token that occurs twice must collect both gradients; dE[tokens] += dx
     # would keep only one of them.
-    np.add.at(dweight, ids.reshape(-1), dout.reshape(-1, E))  # (T*B,) ids, (T*B, E) rows
-    return dweight
+    np.add.at(dE, tokens.reshape(-1), dx.reshape(-1, D))  # (T·B,) ids, (T·B, D) rows
+    return dE
 
 
 def layer_norm_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float = 1e-5):
@@ -142,7 +210,7 @@ def layer_norm_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps:
         out:   (T, B, E), x's dtype
         cache: opaque; pass to layer_norm_backward
 
-    Book: chapter "RNNs vs Transformers", section "Layer normalization".
+    Book: chapter "RNNs and Transformers", section "Layer normalization".
     """
     where = "layer_norm_forward"
     _check_float(x, "x", where)
@@ -170,7 +238,7 @@ def layer_norm_backward(dout: np.ndarray, cache):
         dweight: (E,)  summed over every leading axis
         dbias:   (E,)
 
-    Book: chapter "RNNs vs Transformers", section "Layer normalization".
+    Book: chapter "RNNs and Transformers", section "Layer normalization".
     """
     xhat, rstd, weight = cache
     E = xhat.shape[-1]

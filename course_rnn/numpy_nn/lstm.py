@@ -6,11 +6,12 @@
 
 Same ``state_dict()`` keys and shapes as ``torch.nn.LSTM`` (the four gate blocks stacked in
 weight_ih (4H, D) in the order i, f, g, o), same (T, B, ·) layout and return structure
-``(output, (h_n, c_n))``. The stacked layers and the two directions live in ``recurrent.py``; this
-module holds the cell's equations, the public functions, and the time loop that ``lstm_forward`` and
-``lstm_backward`` run (the same equations, arranged for speed).
+``(output, (h_n, c_n))``. ``lstm_step_forward`` and ``lstm_step_backward`` write one step out in
+full, to be read. ``lstm_forward`` and ``lstm_backward`` run the same equations in a time loop of
+their own, arranged for speed (a test pins the two together); the stacked layers and the two
+directions live in ``recurrent.py``.
 
-Book: "LSTM"; "Backpropagation through time"; "Bidirectional RNNs".
+Book: "LSTM"; "Bidirectional RNNs".
 References: Hochreiter & Schmidhuber (1997), Long short-term memory; Gers, Schmidhuber & Cummins
 (2000), Learning to forget (the forget gate); Werbos (1990) for BPTT.
 
@@ -22,56 +23,85 @@ Changes from CS231n's LSTM: torch's gate order (i, f, g, o, not i, f, o, g) and 
 import numpy as np
 
 from course_rnn.numpy_nn._params import init_params
-from course_rnn.numpy_nn.recurrent import (
-    Cell,
-    sigmoid_inplace,
-    stack_backward,
-    stack_forward,
-    step_backward,
-    step_forward,
-)
+from course_rnn.numpy_nn.functional import sigmoid
+from course_rnn.numpy_nn.recurrent import Cell, stack_backward, stack_forward
 
 
-def _lstm_cell_forward(a_ih, a_hh, state_prev):
-    """The LSTM equations after the two matrix products; overwrites a_ih with the gates.
+def lstm_step_forward(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
+    """One LSTM step (torch.nn.LSTMCell's equations; gate order i, f, g, o).
 
-    a_ih, a_hh: (B, 4H) blocks i, f, g, o; state_prev: (h_prev, c_prev), each (B, H).
+    The whole step, self-contained; lstm_forward runs the same equations in a loop arranged for
+    speed, and a test pins the two together. The inputs are not checked here (lstm_forward
+    checks its own): pass arrays of one float dtype.
+
+    Args:
+        x_t:    (B, D) float   input at step t
+        h_prev: (B, H) float   hidden state h_{t-1}
+        c_prev: (B, H) float   cell state c_{t-1}
+        W_ih:   (4H, D)        torch's weight_ih_l0, gate blocks i, f, g, o
+        W_hh:   (4H, H)        torch's weight_hh_l0
+        b_ih:   (4H,)          torch's bias_ih_l0
+        b_hh:   (4H,)          torch's bias_hh_l0
+
+    Returns:
+        h_t:   (B, H) same dtype as x_t
+        c_t:   (B, H)
+        cache: for lstm_step_backward
+
+    Book: "LSTM".
     """
-    _, c_prev = state_prev  # h_prev enters only through a_hh
-    H = c_prev.shape[1]
-    a = np.add(a_ih, a_hh, out=a_ih)  # (B, 4H) pre-activations, written in place
+    H = h_prev.shape[1]
+    a = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh  # (B, 4H) blocks i, f, g, o
+    i = sigmoid(a[:, 0 * H : 1 * H])  # (B, H) input gate: how much of g to write
+    f = sigmoid(a[:, 1 * H : 2 * H])  # (B, H) forget gate: how much of c_{t-1} to keep
     g = np.tanh(a[:, 2 * H : 3 * H])  # (B, H) candidate values
-    gates = sigmoid_inplace(a)  # (B, 4H) σ of every block: one call instead of three
-    gates[:, 2 * H : 3 * H] = g  # ... and tanh in block g: gates = [i, f, g, o]
-    i = gates[:, 0 * H : 1 * H]  # (B, H) input gate: how much of g to write
-    f = gates[:, 1 * H : 2 * H]  # (B, H) forget gate: how much of c_{t-1} to keep
-    o = gates[:, 3 * H : 4 * H]  # (B, H) output gate: how much of the cell to show
-    c_t = f * c_prev + i * g  # (B, H) eq. (lstm-cell)
-    tanh_c = np.tanh(c_t)
+    o = sigmoid(a[:, 3 * H : 4 * H])  # (B, H) output gate: how much of the cell to show
+    c_t = f * c_prev + i * g  # (B, H)
+    tanh_c = np.tanh(c_t)  # (B, H)
     h_t = o * tanh_c  # (B, H)
-    return (h_t, c_t), (gates, c_prev, tanh_c)
+    cache = (x_t, h_prev, c_prev, W_ih, W_hh, i, f, g, o, tanh_c)
+    return h_t, c_t, cache
 
 
-def _lstm_cell_backward(dstate_t, cache):
-    """Backward of the LSTM equations: (da, da, (None, dc_prev)), da (B, 4H) in order i, f, g, o."""
-    dh_t, dc_t = dstate_t
-    gates, c_prev, tanh_c = cache
-    H = c_prev.shape[1]
-    i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
-    dc = dh_t * o * (1 - tanh_c * tanh_c)  # (B, H) c_t reaches the loss via h_t ...
-    dc += dc_t  # ... and via c_{t+1}
-    dgates = np.empty_like(gates)  # (B, 4H) gradient of each gate's value
-    np.multiply(dc, g, out=dgates[:, 0 * H : 1 * H])  # di
-    np.multiply(dc, c_prev, out=dgates[:, 1 * H : 2 * H])  # df
-    np.multiply(dc, i, out=dgates[:, 2 * H : 3 * H])  # dg
-    np.multiply(dh_t, tanh_c, out=dgates[:, 3 * H : 4 * H])  # do
-    slope = gates * (1 - gates)  # (B, 4H) σ'(a) = σ(a)(1 − σ(a)) for i, f, o ...
-    slope[:, 2 * H : 3 * H] = 1 - g * g  # ... and tanh'(a) = 1 − tanh(a)² for g
-    da = np.multiply(dgates, slope, out=dgates)  # (B, 4H) gradient of the pre-activations
-    return da, da, (None, dc * f)  # h_prev reaches h_t only through W_hh
+def lstm_step_backward(dh_t, dc_t, cache):
+    """Backward of one LSTM step, given the total gradients dL/dh_t and dL/dc_t.
+
+    Args:
+        dh_t:  (B, H) float   total gradient of the loss with respect to h_t
+        dc_t:  (B, H) float   gradient with respect to c_t from step t + 1 (zeros at the end)
+        cache: from lstm_step_forward
+
+    Returns:
+        dx_t:    (B, D) x_t's dtype, like every gradient here
+        dh_prev: (B, H)
+        dc_prev: (B, H)
+        dW_ih:   (4H, D) this step's share (summed over the batch)
+        dW_hh:   (4H, H)
+        db_ih:   (4H,)
+        db_hh:   (4H,)   equal to db_ih: both biases enter a only through their sum
+
+    Book: "LSTM".
+    """
+    x_t, h_prev, c_prev, W_ih, W_hh, i, f, g, o, tanh_c = cache
+    dc = dc_t + dh_t * o * (1 - tanh_c * tanh_c)  # (B, H) c_t reaches the loss via h_t and c_{t+1}
+    di = dc * g  # (B, H) gradients of the gate values ...
+    df = dc * c_prev
+    dg = dc * i
+    d_o = dh_t * tanh_c
+    da = np.concatenate(  # (B, 4H) ... times each gate's slope: dL/da
+        [di * i * (1 - i), df * f * (1 - f), dg * (1 - g * g), d_o * o * (1 - o)], axis=1
+    )
+    dx_t = da @ W_ih  # (B, D)
+    dh_prev = da @ W_hh  # (B, H)
+    dc_prev = dc * f  # (B, H)
+    dW_ih = da.T @ x_t  # (4H, D)
+    dW_hh = da.T @ h_prev  # (4H, H)
+    db_ih = da.sum(axis=0)  # (4H,)
+    db_hh = db_ih.copy()  # (4H,)
+    return dx_t, dh_prev, dc_prev, dW_ih, dW_hh, db_ih, db_hh
 
 
-# The sequence path: lstm_forward and lstm_backward run the equations above in a time loop of
+# The sequence path: lstm_forward and lstm_backward run the step's equations in a time loop of
 # their own instead of recurrent.py's generic one, arranged for speed (issue 3's benchmark,
 # benchmarks/bench_numpy_recurrent.py). A NumPy call on a (B, 4H) array costs about as much in
 # overhead as in arithmetic, so each step makes as few calls as it can, all writing with out= into
@@ -163,67 +193,8 @@ def _lstm_layer_backward(cell, dh, dstate_n, cache):
     return dx, (dh_t, dc_next), grads  # dh_t, dc_next: now dL/dh0, dL/dc0
 
 
-_LSTM = Cell(
-    "lstm",
-    4,
-    ("h", "c"),
-    _lstm_cell_forward,
-    _lstm_cell_backward,
-    summed=True,
-    layer=(_lstm_layer_forward, _lstm_layer_backward),
-)
-
-
-def lstm_step_forward(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-    """One LSTM step (torch.nn.LSTMCell's equations; gate order i, f, g, o).
-
-    The two matrix products happen here; the cell's equations are in _lstm_cell_forward,
-    which lstm_forward runs too. The inputs are not checked here (lstm_forward checks
-    its own): pass arrays of one float dtype.
-
-    Args:
-        x_t:       (B, D) float   input at step t
-        h_prev:    (B, H) float   hidden state h_{t-1}
-        c_prev:    (B, H) float   cell state c_{t-1}
-        weight_ih: (4H, D)        torch's weight_ih_l0, gate blocks i, f, g, o
-        weight_hh: (4H, H)        torch's weight_hh_l0
-        bias_ih:   (4H,)
-        bias_hh:   (4H,)
-
-    Returns:
-        h_t:   (B, H) same dtype as x_t
-        c_t:   (B, H)
-        cache: opaque; pass to lstm_step_backward
-
-    Book: "LSTM", eq. (lstm-cell).
-    """
-    (h_t, c_t), cache = step_forward(
-        _LSTM, x_t, (h_prev, c_prev), weight_ih, weight_hh, bias_ih, bias_hh
-    )
-    return h_t, c_t, cache
-
-
-def lstm_step_backward(dh_t, dc_t, cache):
-    """Backward of one LSTM step.
-
-    Args:
-        dh_t:  (B, H) float   gradient of the loss with respect to h_t
-        dc_t:  (B, H) float   gradient with respect to c_t (from step t + 1; zeros at the end)
-        cache: from lstm_step_forward
-
-    Returns:
-        dx_t:       (B, D) x_t's dtype, like every gradient here
-        dh_prev:    (B, H)
-        dc_prev:    (B, H)
-        dweight_ih: (4H, D)
-        dweight_hh: (4H, H)
-        dbias_ih:   (4H,)
-        dbias_hh:   (4H,)
-
-    Book: "LSTM", section "Backward pass".
-    """
-    dx_t, (dh_prev, dc_prev), grads = step_backward((dh_t, dc_t), cache)
-    return (dx_t, dh_prev, dc_prev, *grads)
+# The LSTM runs its own time loop (above) in place of the generic one's cell callbacks.
+_LSTM = Cell("lstm", 4, ("h", "c"), True, layer=(_lstm_layer_forward, _lstm_layer_backward))
 
 
 def lstm_forward(x, params, state0=None):

@@ -7,10 +7,10 @@ Like torch, every update is **in place**: the arrays in the ``params`` dict are 
 other reference to them sees the new values) and ``clip_grad_norm`` scales the gradient arrays
 it is given.
 
-Book: chapter "Sequences and recurrent models", section "Training loop"; clipping: chapter
-"Backpropagation through time", section "Exploding gradients". References: Kingma & Ba, "Adam: A
-Method for Stochastic Optimization", 2015; Pascanu, Mikolov & Bengio, "On the difficulty of
-training recurrent neural networks", 2013 (gradient-norm clipping).
+Book: chapter "Backpropagation through time", section "Exploding gradients and clipping" (the
+clipping, and what it does under Adam); every chapter that trains a NumPy model. References:
+Kingma & Ba, "Adam: A Method for Stochastic Optimization", 2015; Pascanu, Mikolov & Bengio, "On
+the difficulty of training recurrent neural networks", 2013 (gradient-norm clipping).
 """
 
 import math
@@ -54,7 +54,7 @@ class SGD:
         torch skips a parameter whose ``.grad`` is None; ``step`` here needs a gradient for every
         parameter and raises ValueError for a missing key, which is almost always a bug.
 
-    Book: chapter "Sequences and recurrent models", section "Training loop".
+    Book: chapter "Backpropagation through time", section "Exploding gradients and clipping".
     """
 
     def __init__(
@@ -119,7 +119,7 @@ class Adam:
     Differences from torch.optim.Adam:
         As for SGD, ``step`` needs a gradient for every parameter. No amsgrad.
 
-    Book: chapter "Sequences and recurrent models", section "Training loop".
+    Book: chapter "Backpropagation through time", section "Exploding gradients and clipping".
     """
 
     def __init__(
@@ -177,7 +177,7 @@ def clip_grad_norm(grads, max_norm: float, norm_type: float = 2.0) -> float:
     Returns:
         total_norm: float, the norm *before* clipping (worth logging: spikes show explosions).
 
-    Book: chapter "Backpropagation through time", section "Exploding gradients".
+    Book: chapter "Backpropagation through time", section "Exploding gradients and clipping".
     """
     if max_norm < 0:
         raise ValueError(f"clip_grad_norm: max_norm must be >= 0, got {max_norm}")

@@ -12,12 +12,13 @@ References: Elman (1990), Finding structure in time; Werbos (1990), Backpropagat
 what it does and how to do it; Schuster & Paliwal (1997), Bidirectional recurrent neural networks.
 
 Public here: :func:`truncated_bptt`. The rest is the machinery behind ``rnn_forward``,
-``lstm_forward``, ``gru_forward`` and their backward passes.
+``lstm_forward``, ``gru_forward`` and their backward passes. The one-step functions
+(``rnn_step_forward`` and the like, in the cell modules) are written out separately, to be read.
 
 Speed: the input products of all T steps are one matrix product before the loop, and the weight
 gradients are one product each after it; only ``h_{t-1} W_hh^T`` and its backward stay in the loop.
 The LSTM's sequence functions bring a time loop of their own (``Cell.layer``, in ``lstm.py``), the
-same arrangement with fewer NumPy calls per step; its step functions use the equations as above.
+same arrangement with fewer NumPy calls per step.
 """
 
 from collections.abc import Callable, Mapping
@@ -33,20 +34,24 @@ __all__ = ["truncated_bptt"]
 
 @dataclass(frozen=True)
 class Cell:
-    """The equations of one kind of recurrent cell, as the shared driver needs them."""
+    """The equations of one kind of recurrent cell, as the shared sequence loop needs them.
+
+    The readable one-step functions (``rnn_step_forward`` and the like) do not use this: they
+    write each cell's equations out in full. Tests pin the two versions together.
+    """
 
     name: str  # "rnn", "lstm" or "gru": names the public functions in error messages
     gates: int  # G: gate blocks in weight_ih / weight_hh (1 RNN, 4 LSTM, 3 GRU)
     states: tuple[str, ...]  # ("h",), or ("h", "c") for the LSTM: names in messages (h0, dc_n)
-    # (a_ih, a_hh, state_prev) -> (state_t, cache_t). It may overwrite a_ih and a_hh (fresh for
-    # each step, except that a_hh's buffer is reused: copy what the cache keeps of it).
-    forward: Callable
-    # (dstate_t, cache_t) -> (da_ih, da_hh, dstate_prev); dstate_prev leaves out the path
-    # through W_hh, which the driver adds (its first entry may be None: no other path).
-    backward: Callable
     # The cell only uses a_ih + a_hh (RNN, LSTM): then da_ih and da_hh are the same array, and
     # the sequence driver may move b_hh from a_hh into a_ih.
     summed: bool
+    # (a_ih, a_hh, state_prev) -> (state_t, cache_t). It may overwrite a_ih and a_hh (fresh for
+    # each step, except that a_hh's buffer is reused: copy what the cache keeps of it).
+    forward: Callable | None = None
+    # (dstate_t, cache_t) -> (da_ih, da_hh, dstate_prev); dstate_prev leaves out the path
+    # through W_hh, which the driver adds (its first entry may be None: no other path).
+    backward: Callable | None = None
     # Optional (layer_forward, layer_backward), called like _layer_forward and _layer_backward:
     # a cell-specific time loop that replaces the generic one (the LSTM's, written for speed).
     layer: tuple[Callable, Callable] | None = None
@@ -63,26 +68,6 @@ def sigmoid_inplace(a):
     a *= 0.5
     a += 0.5
     return a
-
-
-def step_forward(cell, x_t, state_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-    """One step of any cell: the two matrix products, then the cell's equations (private helper)."""
-    a_ih = x_t @ weight_ih.T + bias_ih  # (B, G·H) input part of the pre-activations
-    a_hh = state_prev[0] @ weight_hh.T + bias_hh  # (B, G·H) recurrent part
-    state_t, cache_t = cell.forward(a_ih, a_hh, state_prev)
-    return state_t, (cell, x_t, state_prev[0], weight_ih, weight_hh, cache_t)
-
-
-def step_backward(dstate_t, cache):
-    """Backward of :func:`step_forward`: (dx_t, dstate_prev, (dW_ih, dW_hh, db_ih, db_hh))."""
-    cell, x_t, h_prev, weight_ih, weight_hh, cache_t = cache
-    da_ih, da_hh, dstate_prev = cell.backward(dstate_t, cache_t)
-    dx_t = da_ih @ weight_ih  # (B, D)
-    dh_prev = da_hh @ weight_hh  # (B, H): the path through W_hh ...
-    if dstate_prev[0] is not None:
-        dh_prev = dh_prev + dstate_prev[0]  # ... plus the direct path (GRU's z ⊙ h_prev)
-    grads = (da_ih.T @ x_t, da_hh.T @ h_prev, da_ih.sum(axis=0), da_hh.sum(axis=0))
-    return dx_t, (dh_prev, *dstate_prev[1:]), grads
 
 
 def _layer_forward(cell, x, state0, weight_ih, weight_hh, bias_ih, bias_hh):

@@ -1,9 +1,11 @@
 """The Elman RNN in NumPy, forward and backward: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh).
 
-Equal to ``torch.nn.RNN`` (tanh or relu; any ``num_layers``; ``bidirectional``): same equations,
-same ``state_dict()`` keys and shapes, same (T, B, ·) layout and return structure. The time loop,
-the stacked layers and the two directions live in ``recurrent.py``; this module holds the cell's
-equations and its public functions.
+Two layers of code. ``rnn_step_forward`` and ``rnn_step_backward`` are one step of the tanh RNN,
+written out in full, to read next to the book's equations. ``rnn_forward`` and ``rnn_backward``
+run whole sequences, equal to ``torch.nn.RNN`` (tanh or relu; any ``num_layers``;
+``bidirectional``; same ``state_dict()`` keys and shapes, same (T, B, ·) layout and return
+structure); their time loop, stacked layers and two directions live in ``recurrent.py``, arranged
+for speed, and a test pins them to T calls of the step functions.
 
 Book: "The hidden state" (the cell, stacking), "Backpropagation through time" (the backward pass).
 References: Elman (1990), Finding structure in time; Werbos (1990), Backpropagation through time:
@@ -16,13 +18,67 @@ or ``batch_first``; the backward pass is written out instead of autograd.
 import numpy as np
 
 from course_rnn.numpy_nn._params import init_params
-from course_rnn.numpy_nn.recurrent import (
-    Cell,
-    stack_backward,
-    stack_forward,
-    step_backward,
-    step_forward,
-)
+from course_rnn.numpy_nn.recurrent import Cell, stack_backward, stack_forward
+
+
+def rnn_step_forward(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    """One step of the tanh RNN: h_t = tanh(x_t W_ih^T + b_ih + h_prev W_hh^T + b_hh).
+
+    The whole step, self-contained (rnn_forward runs the same equation in a faster loop, and a
+    test pins the two together). The inputs are not checked here (rnn_forward checks its own):
+    pass arrays of one float dtype. A ReLU RNN is rnn_forward(..., nonlinearity="relu").
+
+    Args:
+        x_t:    (B, D) float   input at step t
+        h_prev: (B, H) float   hidden state h_{t-1}
+        W_ih:   (H, D)         input weights (torch's weight_ih_l0)
+        W_hh:   (H, H)         recurrent weights (torch's weight_hh_l0)
+        b_ih:   (H,)           input bias (torch's bias_ih_l0)
+        b_hh:   (H,)           recurrent bias (torch's bias_hh_l0)
+
+    Returns:
+        h_t:   (B, H) same dtype as x_t
+        cache: (x_t, h_prev, W_ih, W_hh, h_t), for rnn_step_backward
+
+    Book: "The hidden state", eq. (eq-rnn-batched).
+    """
+    a = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh  # (B, H) pre-activation a_t
+    h_t = np.tanh(a)  # (B, H)
+    cache = (x_t, h_prev, W_ih, W_hh, h_t)
+    return h_t, cache
+
+
+def rnn_step_backward(dh_t, cache):
+    """Backward of one tanh RNN step, given the total gradient dL/dh_t.
+
+    Args:
+        dh_t:  (B, H) float   total gradient of the loss with respect to h_t (from the output
+                              at step t plus what step t + 1 sent back)
+        cache: from rnn_step_forward
+
+    Returns:
+        dx_t:    (B, D) x_t's dtype, like every gradient here
+        dh_prev: (B, H) the gradient sent back to h_{t-1}
+        dW_ih:   (H, D) this step's share (summed over the batch)
+        dW_hh:   (H, H)
+        db_ih:   (H,)
+        db_hh:   (H,)   equal to db_ih: both biases enter a_t only through their sum
+
+    Book: "Backpropagation through time", eq. (eq-rnn-step-backward).
+    """
+    x_t, h_prev, W_ih, W_hh, h_t = cache
+    da = dh_t * (1 - h_t * h_t)  # (B, H) dL/da_t, since tanh'(a) = 1 - tanh(a)^2
+    dx_t = da @ W_ih  # (B, D)
+    dh_prev = da @ W_hh  # (B, H)
+    dW_ih = da.T @ x_t  # (H, D)
+    dW_hh = da.T @ h_prev  # (H, H)
+    db_ih = da.sum(axis=0)  # (H,)
+    db_hh = db_ih.copy()  # (H,)
+    return dx_t, dh_prev, dW_ih, dW_hh, db_ih, db_hh
+
+
+# The cells of the sequence loop (recurrent.py): the same equations after the two matrix
+# products, which rnn_forward does for all steps at once.
 
 
 def _tanh_cell_forward(a_ih, a_hh, state_prev):
@@ -50,8 +106,8 @@ def _relu_cell_backward(dstate_t, h_t):
 
 
 _CELLS = {
-    "tanh": Cell("rnn", 1, ("h",), _tanh_cell_forward, _tanh_cell_backward, summed=True),
-    "relu": Cell("rnn", 1, ("h",), _relu_cell_forward, _relu_cell_backward, summed=True),
+    "tanh": Cell("rnn", 1, ("h",), True, _tanh_cell_forward, _tanh_cell_backward),
+    "relu": Cell("rnn", 1, ("h",), True, _relu_cell_forward, _relu_cell_backward),
 }
 
 
@@ -60,54 +116,6 @@ def _cell(nonlinearity, where):
     if not (isinstance(nonlinearity, str) and nonlinearity in _CELLS):
         raise ValueError(f"{where}: nonlinearity expected 'tanh' or 'relu', got {nonlinearity!r}")
     return _CELLS[nonlinearity]
-
-
-def rnn_step_forward(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh"):
-    """One RNN step: h_t = tanh(x_t W_ih^T + b_ih + h_prev W_hh^T + b_hh) (or relu).
-
-    The two matrix products happen here; the cell's equation is in _tanh_cell_forward (or
-    _relu_cell_forward), which rnn_forward runs too. The inputs are not checked here
-    (rnn_forward checks its own): pass arrays of one float dtype.
-
-    Args:
-        x_t:          (B, D) float   input at step t
-        h_prev:       (B, H) float   hidden state h_{t-1}
-        weight_ih:    (H, D)         torch's weight_ih_l0
-        weight_hh:    (H, H)         torch's weight_hh_l0
-        bias_ih:      (H,)
-        bias_hh:      (H,)
-        nonlinearity: "tanh" or "relu"
-
-    Returns:
-        h_t:   (B, H) same dtype as x_t
-        cache: opaque; pass to rnn_step_backward
-
-    Book: "The hidden state", eq. (rnn-cell).
-    """
-    cell = _cell(nonlinearity, "rnn_step_forward")
-    (h_t,), cache = step_forward(cell, x_t, (h_prev,), weight_ih, weight_hh, bias_ih, bias_hh)
-    return h_t, cache
-
-
-def rnn_step_backward(dh_t, cache):
-    """Backward of one RNN step.
-
-    Args:
-        dh_t:  (B, H) float   gradient of the loss with respect to h_t
-        cache: from rnn_step_forward
-
-    Returns:
-        dx_t:       (B, D) x_t's dtype, like every gradient here
-        dh_prev:    (B, H)
-        dweight_ih: (H, D)
-        dweight_hh: (H, H)
-        dbias_ih:   (H,)
-        dbias_hh:   (H,)
-
-    Book: "Backpropagation through time", eq. (rnn-step-backward).
-    """
-    dx_t, (dh_prev,), grads = step_backward((dh_t,), cache)
-    return (dx_t, dh_prev, *grads)
 
 
 def rnn_forward(x, params, h0=None, nonlinearity="tanh"):

@@ -7,7 +7,7 @@ Is All You Need", 2017, eq. 1, section 3.2.2; positional encodings: section 3.5)
 on ``(B, NH, T, HS)``; ``MultiHeadAttention`` takes and returns time-major ``(T, B, E)`` like
 ``nn.MultiheadAttention``, with the same parameter names, so
 ``load_state_dict(nn.MultiheadAttention(E, NH).state_dict())`` works. Every forward pass also
-returns the attention weights, for ``course_rnn.plots.attention_map``. Book: chapter "RNNs vs
+returns the attention weights, for ``course_rnn.plots.attention_map``. Book: chapter "RNNs and
 Transformers", sections "Attention as a soft lookup", "Multi-head attention", "Positions".
 
 Masks are boolean and mean **True = may attend** (``F.scaled_dot_product_attention``'s
@@ -37,7 +37,7 @@ def causal_mask(T: int, S: int | None = None, *, device=None) -> Tensor:
     Returns:
         (T, S) bool, True on and below the diagonal.
 
-    Book: chapter "RNNs vs Transformers", section "Causal attention".
+    Book: chapter "RNNs and Transformers", section "Causal attention".
     """
     return torch.ones(T, T if S is None else S, dtype=torch.bool, device=device).tril()
 
@@ -52,7 +52,7 @@ def padding_mask(lengths: Tensor, S: int) -> Tensor:
     Returns:
         (B, S) bool, True at positions s < lengths[b].
 
-    Book: chapter "RNNs vs Transformers", section "Padding and masks".
+    Book: chapter "RNNs and Transformers", section "Padding and masks".
     """
     if not isinstance(lengths, Tensor) or lengths.dim() != 1 or lengths.is_floating_point():
         got = f"{lengths.dtype} {tuple(lengths.shape)}" if isinstance(lengths, Tensor) else lengths
@@ -89,7 +89,7 @@ def scaled_dot_product_attention(q, k, v, attn_mask=None, *, is_causal: bool = F
         returns the weights too; ``attn_mask`` and ``is_causal=True`` are always combined by
         logical and (torch's math backend refuses the pair). Only boolean masks; no dropout.
 
-    Book: chapter "RNNs vs Transformers", section "Attention as a soft lookup".
+    Book: chapter "RNNs and Transformers", section "Attention as a soft lookup".
     """
     where = "scaled_dot_product_attention"
     for name, a in (("q", q), ("k", k), ("v", v)):
@@ -154,7 +154,7 @@ class MultiHeadAttention(nn.Module):
         - A fully masked query row gives zero weights and the output ``out_proj.bias``; torch
           gives NaN. Always returns the weights; no dropout, bias_k/bias_v, add_zero_attn, kdim.
 
-    Book: chapter "RNNs vs Transformers", section "Multi-head attention".
+    Book: chapter "RNNs and Transformers", section "Multi-head attention".
     """
 
     def __init__(self, embed_dim: int, num_heads: int):
@@ -263,7 +263,7 @@ def sinusoidal_encoding(T: int, E: int, *, dtype=torch.float32) -> Tensor:
     Returns:
         (T, E) tensor of ``dtype``.
 
-    Book: chapter "RNNs vs Transformers", section "Positions".
+    Book: chapter "RNNs and Transformers", section "Positions".
     """
     if E % 2 != 0 or E <= 0:
         raise ValueError(f"sinusoidal_encoding: E must be a positive even width, got E={E}")
@@ -282,7 +282,7 @@ class SinusoidalPositionalEncoding(nn.Module):
         embed_dim: E, even
         max_len:   longest sequence accepted
 
-    Book: chapter "RNNs vs Transformers", section "Positions".
+    Book: chapter "RNNs and Transformers", section "Positions".
     """
 
     def __init__(self, embed_dim: int, max_len: int = 1024):
@@ -305,7 +305,7 @@ class LearnedPositionalEncoding(nn.Module):
         embed_dim: E
         max_len:   number of positions with a vector; longer inputs raise
 
-    Book: chapter "RNNs vs Transformers", section "Positions".
+    Book: chapter "RNNs and Transformers", section "Positions".
     """
 
     def __init__(self, embed_dim: int, max_len: int = 1024):

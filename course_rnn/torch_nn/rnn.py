@@ -60,7 +60,7 @@ def rnn_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="
     Returns:
         h_t: (B, H) same dtype as x_t
 
-    Book: "The hidden state", eq. (rnn-cell).
+    Book: "The hidden state", eq. (eq-rnn-batched).
     """
     cell = _cell(nonlinearity, "rnn_step")
     (h_t,) = step(cell, x_t, (h_prev,), weight_ih, weight_hh, bias_ih, bias_hh)

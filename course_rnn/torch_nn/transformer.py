@@ -9,7 +9,7 @@ The parameter names are torch's, so ``Block.load_state_dict(nn.TransformerEncode
 norm_first=True, activation="gelu").state_dict())`` works, and the tests compare the two.
 
 Time-major at every boundary: inputs (T, B, E) or token ids (T, B), logits (T, B, V).
-Book: chapter "RNNs vs Transformers", sections "The Transformer block" and "A decoder-only
+Book: chapter "RNNs and Transformers", sections "The Transformer block" and "A decoder-only
 language model". Reference: Vaswani et al. (2017), "Attention is all you need"; Radford et al.
 (2019), GPT-2.
 """
@@ -50,7 +50,7 @@ class Block(nn.Module):
     Differences from torch.nn.TransformerEncoderLayer / TransformerDecoderLayer (norm_first=True):
         returns the attention weights; masks mean True = may attend; GELU only.
 
-    Book: chapter "RNNs vs Transformers", section "The Transformer block".
+    Book: chapter "RNNs and Transformers", section "The Transformer block".
     """
 
     def __init__(
@@ -131,7 +131,7 @@ class TransformerStack(nn.Module):
         dropout:         dropout on the residual branches
         cross_attention: blocks with cross-attention over a ``memory`` (a decoder)
 
-    Book: chapter "RNNs vs Transformers", section "The Transformer block".
+    Book: chapter "RNNs and Transformers", section "The Transformer block".
     """
 
     def __init__(
@@ -233,7 +233,7 @@ class TransformerLM(nn.Module):
     Args:
         config: TransformerConfig
 
-    Book: chapter "RNNs vs Transformers", section "A decoder-only language model".
+    Book: chapter "RNNs and Transformers", section "A decoder-only language model".
     """
 
     def __init__(self, config: TransformerConfig):

@@ -4,7 +4,7 @@ Written atomically (a temporary file in the same folder, then ``os.replace``), s
 leaves half a checkpoint behind. Read with ``torch.load(..., weights_only=True)``: a checkpoint is
 tensors and plain Python values only, so loading one never runs code from the file. A model that
 does not match gets an error that names the missing and unexpected keys and the shape mismatches.
-Book: chapter "Training recurrent networks" (saving the language model and sampling from it later).
+Book: chapter "Character language models" (saving the model and sampling from it later).
 
 File format (a dict): ``format`` = "course_rnn.checkpoint", ``version`` = 1, ``model`` (state
 dict), ``optimizer`` (state dict or None), ``history`` (``History.to_dict()`` or None), ``extra``.

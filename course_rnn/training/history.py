@@ -1,9 +1,9 @@
 """What a training run returns (``History``), how it is watched (callbacks) and stopped early.
 
 ``History`` is plain Python (lists of floats), so a chapter can assert on it, ``course_rnn.plots``
-can draw it without torch, and a checkpoint can store it. Book: chapter "Training recurrent
-networks" (loss curves, early stopping) and chapter "Backpropagation through time" (the gradient
-norm of every step, before clipping).
+can draw it without torch, and a checkpoint can store it. Book: chapter "The hidden state"
+(loss curves) and chapter "Backpropagation through time" (the gradient norm of every step, before
+clipping).
 
 Callbacks: any object with one or more of the methods ``on_step_end(history)``,
 ``on_eval_end(history)`` and ``on_fit_end(history)`` (subclass ``Callback`` for no-op defaults), or

@@ -6,7 +6,7 @@ Validation runs at the end of every pass over the training batches, or every ``e
 and once more at the end if the last step was not evaluated. The loop never prints: it reports
 through the returned ``History``, the callbacks and a tqdm bar (see ``training.progress``).
 It draws no random numbers and seeds nothing; shuffle in the DataLoader, with its own generator.
-Book: chapter "Training recurrent networks", then every chapter that trains a model.
+Book: chapter "The hidden state" (first use), then every chapter that trains a model.
 """
 
 import math

@@ -3,8 +3,9 @@
 Each metric is a sum and a count, accumulated over batches and divided at the end, so a metric
 over a data set weighs every token (or element) equally whatever the batch sizes; a final map turns
 the mean into the reported value (``exp`` for perplexity, ``/ ln 2`` for bits per character).
-Book: chapters "Training recurrent networks" (accuracy, MSE) and "Language models" (perplexity and
-bits per character: a model that is uniform over V symbols scores perplexity V and log2 V bits).
+Book: chapters "The hidden state" (accuracy), "Backpropagation through time" (MSE) and "Character
+language models" (perplexity and bits per character: a model that is uniform over V symbols
+scores perplexity V and log2 V bits).
 
 Shapes: ``logits (..., V)`` with integer ``targets (...)`` for the classification metrics,
 e.g. (T, B, V) with (T, B) or (B, C) with (B,); ``predictions`` and ``targets`` of one shape for

@@ -59,7 +59,7 @@ def graded(tmp_path_factory, sandbox, solutions):
 def test_reference_solutions_earn_full_marks(graded):
     run, _ = graded
     reference = by_student(run)["reference"]
-    assert reference.score == reference.max_score == 20
+    assert reference.score == reference.max_score == 46
     assert all(t.passed for t in reference.tests)
 
 
@@ -84,9 +84,9 @@ def test_mutant_fails_the_intended_check_in_the_grader(graded, mutant):
 @pytest.mark.parametrize(
     ("student", "score", "says"),
     [
-        ("corrupt", 11, "hidden_state.ipynb is not valid JSON (line 1, column 12"),
-        ("latin1", 11, "hidden_state.ipynb is not UTF-8 text"),
-        ("only_bptt", 11, "hidden_state.ipynb is missing from the submission (found: bptt.ipynb)"),
+        ("corrupt", 19, "hidden_state.ipynb is not valid JSON (line 1, column 12"),
+        ("latin1", 19, "hidden_state.ipynb is not UTF-8 text"),
+        ("only_bptt", 19, "hidden_state.ipynb is missing from the submission (found: bptt.ipynb)"),
         ("empty", 0, "there is no function named rnn_forward in the notebook"),
         ("renamed", 9, "graded hidden_state (1).ipynb as hidden_state.ipynb"),
         ("no_rnn_forward", 6, "there is no function named rnn_forward in the notebook"),
@@ -106,12 +106,12 @@ def test_grades_csv_has_one_row_per_student_and_a_column_per_test(graded):
     assert [r["student"] for r in rows] == sorted(r.student for r in run.results)
     header = list(rows[0])
     assert header[0] == "student"
-    assert header[-1] == "total"
+    assert header[-3:] == ["total", "status", "sandbox"]
     assert "hidden_state/rnn_forward/public" in header
     assert "hidden_state/rnn_forward/hidden" in header
-    assert header.index("bptt") == header.index("bptt/numerical_gradient/hidden") + 1
+    assert header.index("bptt") == header.index("bptt/clip_grad_norm/hidden") + 1  # its last task
     reference = next(r for r in rows if r["student"] == "reference")
-    assert (reference["bptt"], reference["hidden_state"], reference["total"]) == ("11", "9", "20")
+    assert (reference["bptt"], reference["hidden_state"], reference["total"]) == ("19", "9", "46")
 
 
 def test_results_json_follows_gradescope_format(graded):
@@ -121,10 +121,15 @@ def test_results_json_follows_gradescope_format(graded):
         "score",
         "execution_time",
         "output",
+        "output_format",
+        "test_output_format",
         "visibility",
         "stdout_visibility",
+        "extra_data",
         "tests",
     }
+    assert (data["output_format"], data["test_output_format"]) == ("text", "text")  # not HTML
+    assert set(data["extra_data"]) == {"sandbox", "status"}
     assert data["score"] == sum(t["score"] for t in data["tests"])
     for test in data["tests"]:
         assert set(test) == {"name", "number", "score", "max_score", "output", "tags", "visibility"}

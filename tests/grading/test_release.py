@@ -1,6 +1,7 @@
 """``course-rnn release``: exercises/ is generated from solutions/ and must never be stale."""
 
 import json
+import re
 
 import nbformat
 import pytest
@@ -8,6 +9,7 @@ from helpers import ROOT, SOLUTIONS
 
 from course_rnn.cli import main
 from course_rnn.grading.release import release, render_exercise, stale_exercises
+from course_rnn.grading.tasks import spec_tasks
 
 EXERCISES_DIR = ROOT / "exercises"
 
@@ -26,7 +28,25 @@ def test_stale_exercise_is_detected(tmp_path):
     assert stale_exercises(SOLUTIONS, tmp_path) == ["bptt.ipynb", "old.ipynb"]
 
 
-@pytest.mark.parametrize("name", ["hidden_state", "bptt"])
+#: Cells with a stub per notebook: one per graded task, plus the cell where the student pastes
+#: the functions of the earlier exercises (bptt: the forward passes; language_model: all).
+STUB_CELLS = {"hidden_state": 4, "bptt": 7 + 1, "language_model": 6 + 1}
+#: Answer formulas that the notebooks' text must leave to the student to derive.
+ANSWERS = (
+    "1 - h_t**2",
+    "1 - h_t * h_t",
+    "da @ W_hh",
+    "da.T @ x_t",
+    "da.T @ h_prev",
+    "p - one_hot",
+    "softmax(o) - one_hot",
+    "np.add.at(dE",
+    "do @ W_hy",
+    "(B, D) @ (D, H)",
+)
+
+
+@pytest.mark.parametrize("name", sorted(STUB_CELLS))
 def test_student_notebook_has_stubs_and_no_solutions(name):
     nb = nbformat.reads(render_exercise(SOLUTIONS / f"{name}.ipynb"), as_version=4)
     nbformat.validate(nb)
@@ -37,7 +57,7 @@ def test_student_notebook_has_stubs_and_no_solutions(name):
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.outputs == [] and c.execution_count is None for c in code)
     stubs = [c for c in code if "raise NotImplementedError" in c.source]
-    assert len(stubs) == 4
+    assert len(stubs) == STUB_CELLS[name]
     for cell in stubs:
         assert "raises-exception" in cell.metadata["tags"]
         assert cell.source.startswith("def ")
@@ -46,6 +66,27 @@ def test_student_notebook_has_stubs_and_no_solutions(name):
             '    raise NotImplementedError("replace this line with your code")'
         )
     assert set(nb.metadata) <= {"kernelspec", "language_info"}
+
+
+@pytest.mark.parametrize("name", sorted(STUB_CELLS))
+def test_student_notebook_leaves_the_formulas_to_derive(name):
+    nb = nbformat.reads(render_exercise(SOLUTIONS / f"{name}.ipynb"), as_version=4)
+    text = "\n".join(c.source for c in nb.cells)
+    assert [a for a in ANSWERS if a in text] == []
+
+
+@pytest.mark.parametrize("name", sorted(STUB_CELLS))
+def test_exercise_numbering_restarts_in_every_notebook(name):
+    nb = nbformat.reads(render_exercise(SOLUTIONS / f"{name}.ipynb"), as_version=4)
+    headings = [
+        line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()
+    ]
+    numbers = [int(m.group(1)) for h in headings if (m := re.match(r"## Exercise (\d+)\. ", h))]
+    assert numbers == list(range(1, len(spec_tasks(name)) + 1))  # one per graded task
+
+
+def test_the_answer_formulas_test_can_fail():
+    assert [a for a in ANSWERS if a in "da = dh_t * (1 - h_t**2) is the gradient"] != []
 
 
 def test_instructor_cells_and_markdown_answers(tmp_path):
@@ -76,7 +117,11 @@ def test_malformed_region_names_the_notebook_and_cell(tmp_path):
 
 def test_release_command_writes_every_notebook(tmp_path, capsys):
     assert main(["release", "--solutions", str(SOLUTIONS), "--out", str(tmp_path)]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bptt.ipynb", "hidden_state.ipynb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "bptt.ipynb",
+        "hidden_state.ipynb",
+        "language_model.ipynb",
+    ]
     assert "wrote" in capsys.readouterr().out
 
 

@@ -1,16 +1,22 @@
 """A re-run after ``kill -9`` resumes without double counting; zip input, safely unpacked."""
 
 import csv
+import io
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 import zipfile
+from pathlib import Path
 
+import nbformat
 import pytest
-from helpers import ROOT, mutate, perfect, write_student
+from helpers import ROOT, mutate, perfect, solution_notebook, write_student
 
+from course_rnn.grading import grade as grade_module
 from course_rnn.grading import submissions
 from course_rnn.grading.grade import GradeSettings, grade
 from course_rnn.grading.report import StudentResult, grades_csv
@@ -30,11 +36,9 @@ def read_rows(out):
         return list(csv.DictReader(f))
 
 
-def test_rerun_after_kill_9_resumes_without_double_counting(tmp_path, sandbox, solutions):
-    subs, out = tmp_path / "subs", tmp_path / "out"
-    for i in range(N_STUDENTS):
-        slow_student(subs, f"student{i}")
-    command = [sys.executable, "-m", "course_rnn", "grade", str(subs), "--out", str(out)]
+def kill_9_midway(submissions, out, solutions) -> dict:
+    """Start ``course-rnn grade``, SIGKILL it once two students are written; their records."""
+    command = [sys.executable, "-m", "course_rnn", "grade", str(submissions), "--out", str(out)]
     command += ["--jobs", "1", "--quiet", "--solutions", str(solutions)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     records = out / "results"
@@ -47,6 +51,15 @@ def test_rerun_after_kill_9_resumes_without_double_counting(tmp_path, sandbox, s
     process.stderr.close()
     done = {p.parent.name: p.stat().st_mtime_ns for p in records.glob("*/record.json")}
     assert 2 <= len(done) < N_STUDENTS, "the grader was not interrupted midway"
+    return done
+
+
+def test_rerun_after_kill_9_resumes_without_double_counting(tmp_path, sandbox, solutions):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    for i in range(N_STUDENTS):
+        slow_student(subs, f"student{i}")
+    done = kill_9_midway(subs, out, solutions)
+    records = out / "results"
 
     run = grade(subs, out, solutions=solutions, settings=GradeSettings(), sandbox=sandbox)
     assert (run.resumed, run.graded) == (len(done), N_STUDENTS - len(done))
@@ -61,10 +74,10 @@ def test_rerun_after_kill_9_resumes_without_double_counting(tmp_path, sandbox, s
 def test_changed_submission_is_graded_again(tmp_path, sandbox, solutions):
     subs, out = tmp_path / "subs", tmp_path / "out"
     perfect(subs, "ana")
-    assert grade(subs, out, solutions=solutions, sandbox=sandbox).results[0].score == 20
+    assert grade(subs, out, solutions=solutions, sandbox=sandbox).results[0].score == 46
     (subs / "ana" / "bptt.ipynb").unlink()
     run = grade(subs, out, solutions=solutions, sandbox=sandbox)
-    assert (run.graded, run.results[0].score) == (1, 9)
+    assert (run.graded, run.results[0].score) == (1, 27)
 
 
 def zip_folder(folder, archive, prefix=""):
@@ -83,7 +96,7 @@ def test_zip_input_grades_like_the_folder(tmp_path, sandbox, solutions):
     archive = zip_folder(subs, tmp_path / "subs.zip", prefix="submissions/")
     zip_run = grade(archive, tmp_path / "b", solutions=solutions, sandbox=sandbox)
     assert read_rows(tmp_path / "a") == read_rows(tmp_path / "b")
-    assert [r.score for r in zip_run.results] == [r.score for r in folder_run.results] == [20, 0]
+    assert [r.score for r in zip_run.results] == [r.score for r in folder_run.results] == [46, 0]
 
 
 @pytest.mark.parametrize("name", ["../evil.txt", "/tmp/evil.txt", "ana/../../evil.txt"])
@@ -142,6 +155,129 @@ def test_student_names_become_safe_unique_keys(tmp_path):
 
 
 def test_csv_cells_never_start_a_formula():
-    result = StudentResult("=HYPERLINK(1)", "_HYPERLINK_1_", (), 0.0, "")
+    result = StudentResult("=HYPERLINK(1)", "_HYPERLINK_1_", (), 0.0, "", "bubblewrap")
     text = grades_csv([result], [])
-    assert text.splitlines() == ["student,total", "'=HYPERLINK(1),0"]
+    assert text.splitlines() == [
+        '"student","total","status","sandbox"',
+        '"\'=HYPERLINK(1)","0","final","bubblewrap"',
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "cell"),
+    [
+        ("alice\t=1+2", "alice\\x09=1+2"),  # a TAB would start a new field in a TSV import
+        ("x;=2+5;", "x;'=2+5;"),  # a semicolon does, in most European spreadsheet locales
+        ("a,@SUM(1)", "a,'@SUM(1)"),
+        ("  -2+3", "'  -2+3"),
+        ("\x1b]0;title\x07", "\\x1b]0;title\\x07"),
+    ],
+)
+def test_csv_cells_are_formula_safe_for_every_separator(name, cell):
+    text = grades_csv([StudentResult(name, "key", (), 0.0, "", "bubblewrap")], [])
+    assert next(csv.reader(io.StringIO(text.splitlines()[1])))[0] == cell
+
+
+def unzipped_copies(out, name) -> list:
+    """Folders holding an unpacked student ``name``: under OUT, or where graders once put them."""
+    places = [*out.glob(".scratch-*"), *Path(tempfile.gettempdir()).glob("course-rnn-grade-*")]
+    return [p for place in places for p in place.glob(f"unzipped/**/{name}")]
+
+
+def test_the_scratch_of_a_killed_grader_is_removed_by_the_next_run(tmp_path, sandbox, solutions):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    name = f"student-{uuid.uuid4().hex[:8]}"
+    for i in range(N_STUDENTS):
+        slow_student(subs, f"{name}{i}")
+    archive = zip_folder(subs, tmp_path / "class.zip")
+    kill_9_midway(archive, out, solutions)
+    assert unzipped_copies(out, f"{name}0")  # the killed grader's unzipped class
+    grade(archive, out, solutions=solutions, sandbox=sandbox)
+    assert unzipped_copies(out, f"{name}0") == []
+
+
+def test_a_zip_member_that_cannot_be_unpacked_is_skipped_with_a_note(tmp_path, sandbox, solutions):
+    archive = tmp_path / "class.zip"
+    notebook = nbformat.writes(solution_notebook("hidden_state"))
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("ana/hidden_state.ipynb", notebook)
+        zf.writestr("ana/hidden_state.ipynb/below_a_file.txt", "x")  # cannot be a folder too
+        zf.writestr("ana/" + "n" * 300 + ".ipynb", notebook)  # a name too long for the disk
+        zf.writestr("ben/hidden_state.ipynb", notebook)
+    run = grade(archive, tmp_path / "out", solutions=solutions, sandbox=sandbox)
+    ana, ben = run.results
+    assert ana.score == ben.score > 0
+    feedback = (tmp_path / "out" / "feedback" / "ana.md").read_text()
+    assert "hidden_state.ipynb/below_a_file.txt' of the zip was skipped" in feedback
+    assert "of the zip was skipped (File name too long)" in feedback
+    assert len([w for w in run.warnings if "of the zip was skipped" in w]) == 2
+
+
+def test_limits_sandbox_mode_and_grader_code_are_part_of_the_fingerprint(
+    tmp_path, sandbox, solutions, monkeypatch
+):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    perfect(subs, "ana")
+
+    def graded(settings=None, box=sandbox) -> int:
+        return grade(subs, out, solutions=solutions, settings=settings, sandbox=box).graded
+
+    assert graded() == 1
+    assert graded() == 0
+    assert graded(GradeSettings(cell_timeout=4.0)) == 1
+    assert graded(GradeSettings(cell_timeout=4.0, memory_mb=1024)) == 1
+    assert graded(GradeSettings(cell_timeout=4.0, memory_mb=1024)) == 0
+    assert graded(GradeSettings(cell_timeout=4.0, memory_mb=1024), OtherMode(sandbox)) == 1
+    monkeypatch.setattr(grade_module, "grader_code_digest", lambda: "a changed grader")
+    assert graded(GradeSettings(cell_timeout=4.0, memory_mb=1024), OtherMode(sandbox)) == 1
+
+
+class OtherMode:
+    """The sandbox, claiming another mode (as a run under a weaker confinement would record)."""
+
+    def __init__(self, sandbox):
+        self.sandbox, self.mode = sandbox, "uid"
+
+    def __getattr__(self, name):
+        return getattr(self.sandbox, name)
+
+
+HANGS_ON_HIDDEN = (
+    "def rnn_forward(x, h0, W_ih, W_hh, b_ih, b_hh):\n"
+    "    while x.shape[0] > 4:\n        pass\n"  # the hidden cases are longer than T = 4
+    "    h, h_t = [], h0\n    for x_t in x:\n"
+    "        h_t = rnn_step_forward(x_t, h_t, W_ih, W_hh, b_ih, b_hh)\n"
+    "        h.append(h_t)\n    return np.stack(h), h_t\n"
+)
+
+
+def test_timeouts_are_provisional_and_graded_again(tmp_path, sandbox, solutions):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    write_student(subs, "ana", {"hidden_state": solution_notebook("hidden_state")})
+    hangs = mutate("hidden_state", replace={"rnn_forward": HANGS_ON_HIDDEN})
+    write_student(subs, "hal", {"hidden_state": hangs})
+    settings = GradeSettings(cell_timeout=1.0)
+    run = grade(subs, out, solutions=solutions, settings=settings, sandbox=sandbox)
+    ana, hal = run.results
+    assert ana.final
+    assert not hal.final
+    assert "provisional" in (out / "feedback" / "hal.md").read_text()
+    assert read_rows(out)[1]["status"] == "provisional"
+    again = grade(subs, out, solutions=solutions, settings=settings, sandbox=sandbox)
+    assert (again.graded, again.resumed) == (1, 1)  # hal only
+
+
+def test_regrade_grades_the_named_students_again(tmp_path, sandbox, solutions):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    for name in ("ana", "ben"):
+        write_student(subs, name, {"hidden_state": solution_notebook("hidden_state")})
+
+    def run(**regrade):
+        return grade(subs, out, solutions=solutions, sandbox=sandbox, **regrade)
+
+    assert run().graded == 2
+    again = run(regrade=["ben"])
+    assert (again.graded, again.resumed) == (1, 1)
+    assert run(regrade_all=True).graded == 2
+    with pytest.raises(SubmissionsError, match="--regrade: no student named 'cid'"):
+        run(regrade=["cid"])

@@ -175,3 +175,12 @@ def test_bad_requests_are_refused_before_reaching_a_server():
         _request([], [Call("f", ({1, 2},))], 1.0)
     with pytest.raises(ValueError, match="timeout must be positive"):
         _request([], [Call("f", timeout=0)], 1.0)
+
+
+def test_strings_from_the_sandbox_come_out_encodable():
+    """V01: JSON lets a frame carry lone surrogates; decoded results never hold one."""
+    tree = {"__dict__": [["k\ud800", ["v\udcff", {"__opaque__": "T\udfff"}, "fine é"]]]}
+    ((header, blobs),) = protocol.FrameReader(1 << 20).feed(protocol.pack({"value": tree}))
+    value = protocol.decode(header["value"], blobs, refs=False)
+    assert value == {"k\\ud800": ["v\\udcff", Opaque("T\\udfff"), "fine é"]}
+    assert protocol.safe_text("ok \ud83d") == "ok \\ud83d"

@@ -14,6 +14,7 @@ from course_rnn.numpy_nn.functional import (
     sigmoid_backward,
     softmax,
     softmax_backward,
+    softmax_cross_entropy,
     softmax_cross_entropy_backward,
     softmax_cross_entropy_forward,
     tanh_backward,
@@ -180,7 +181,6 @@ def test_cross_entropy_keeps_float32(rng):
             ValueError,
             r"targets must lie in \[0, V=4\).*got -1",
         ),
-        (np.zeros((3, 4)), np.zeros(3, int), np.ones(3), ShapeError, "mask expected a bool"),
         (
             np.zeros((3, 4)),
             np.zeros(3, int),
@@ -190,9 +190,16 @@ def test_cross_entropy_keeps_float32(rng):
         ),
     ],
 )
-def test_cross_entropy_rejects_bad_input(logits, targets, mask, error, match):
-    with pytest.raises(error, match=rf"softmax_cross_entropy_forward: {match}"):
-        softmax_cross_entropy_forward(logits, targets, mask)
+@pytest.mark.parametrize("loss", [softmax_cross_entropy_forward, softmax_cross_entropy])
+def test_cross_entropy_rejects_bad_input(loss, logits, targets, mask, error, match):
+    """Both losses share the checks; each message names the function called."""
+    with pytest.raises(error, match=rf"{loss.__name__}: {match}"):
+        loss(logits, targets, mask)
+
+
+def test_cross_entropy_forward_mask_must_be_bool():
+    with pytest.raises(ShapeError, match="softmax_cross_entropy_forward: mask expected a bool"):
+        softmax_cross_entropy_forward(np.zeros((3, 4)), np.zeros(3, int), np.ones(3))
 
 
 def test_cross_entropy_ignores_out_of_range_targets_only_where_masked():
@@ -200,6 +207,90 @@ def test_cross_entropy_ignores_out_of_range_targets_only_where_masked():
         np.zeros((2, 4)), np.array([1, -100]), np.array([True, False])
     )
     np.testing.assert_allclose(loss, np.log(4.0), **TOL64)
+
+
+# ---- softmax_cross_entropy: loss and gradient in one call ------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(5, 3, 4), (7, 3), (1, 1, 2)])
+def test_softmax_cross_entropy_matches_torch(rng, shape):
+    o = rng.normal(size=shape) * 2
+    y = rng.integers(0, shape[-1], size=shape[:-1])
+    L, do = softmax_cross_entropy(o, y)
+    ref_loss, ref_grad = _ce_torch(o, y)
+    assert isinstance(L, float)
+    np.testing.assert_allclose(L, ref_loss, **TOL64)
+    np.testing.assert_allclose(do, ref_grad, **TOL64)
+
+
+@pytest.mark.parametrize("mask_dtype", [bool, np.int64, np.float64])
+def test_softmax_cross_entropy_mask_is_a_mean_over_the_unmasked_positions(rng, mask_dtype):
+    """L = (1/N) Σ over the N unmasked positions, as torch's ignore_index; padding any id."""
+    T, B, V = 6, 4, 5
+    o = rng.normal(size=(T, B, V))
+    y = rng.integers(0, V, size=(T, B))
+    mask = rng.random((T, B)) < 0.6
+    padded = np.where(mask, y, -100)  # torch's default ignore_index at padded positions
+    L, do = softmax_cross_entropy(o, padded, mask.astype(mask_dtype))
+    ref_loss, ref_grad = _ce_torch(o, padded)
+    np.testing.assert_allclose(L, ref_loss, **TOL64)
+    np.testing.assert_allclose(do, ref_grad, **TOL64)
+    np.testing.assert_array_equal(do[~mask], 0.0)
+    # the mean over N = mask.sum() positions, not over T·B
+    N = mask.sum()
+    per_position = -np.log(softmax(o))[mask, y[mask]]
+    np.testing.assert_allclose(L, per_position.sum() / N, **TOL64)
+    np.testing.assert_allclose(do.sum(axis=-1), 0.0, atol=1e-15)  # p - one_hot sums to 0
+
+
+def test_softmax_cross_entropy_gradient_is_p_minus_one_hot_over_n():
+    o = np.log(np.array([[[1.0, 2.0, 1.0]], [[1.0, 1.0, 2.0]]]))  # p = (1/4, 1/2, 1/4), ...
+    y = np.array([[1], [0]])
+    L, do = softmax_cross_entropy(o, y)
+    np.testing.assert_allclose(L, (np.log(2) + np.log(4)) / 2, **TOL64)
+    np.testing.assert_allclose(do[0, 0], np.array([0.25, -0.5, 0.25]) / 2, **TOL64)
+    np.testing.assert_allclose(do[1, 0], np.array([-0.75, 0.25, 0.5]) / 2, **TOL64)
+
+
+def test_softmax_cross_entropy_numerical_gradient(rng):
+    o = rng.normal(size=(4, 3, 5))
+    y = rng.integers(0, 5, size=(4, 3))
+    mask = rng.random((4, 3)) < 0.7
+    _, do = softmax_cross_entropy(o, y, mask)
+    check_gradients(lambda p: softmax_cross_entropy(p["o"], y, mask)[0], {"o": o}, {"o": do})
+
+
+@pytest.mark.parametrize("shift", [-1e3, 1e3])
+def test_softmax_cross_entropy_is_stable_for_large_logits(rng, shift):
+    o = rng.normal(size=(6, 4)) * 1e3  # entries around ±1e3: a naive exp overflows
+    y = rng.integers(0, 4, size=6)
+    L, do = softmax_cross_entropy(o, y)
+    L_shifted, do_shifted = softmax_cross_entropy(o + shift, y)
+    assert np.isfinite(L)
+    assert np.all(np.isfinite(do))
+    np.testing.assert_allclose(L_shifted, L, rtol=1e-9)
+    np.testing.assert_allclose(do_shifted, do, atol=1e-12)
+    ref_loss, _ = _ce_torch(o, y)
+    np.testing.assert_allclose(L, ref_loss, rtol=1e-9)
+
+
+def test_softmax_cross_entropy_keeps_float32(rng):
+    o = rng.normal(size=(3, 2, 4)).astype(np.float32)
+    _, do = softmax_cross_entropy(o, np.ones((3, 2), dtype=np.int64), np.ones((3, 2), bool))
+    assert do.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("mask", "error", "match"),
+    [
+        (np.array([0, 2, 1]), ShapeError, "mask expected a bool or 0/1 array"),
+        (np.zeros(3, bool), ValueError, r"mask has no unmasked position \(N = 0\)"),
+        (np.zeros(3), ValueError, r"mask has no unmasked position \(N = 0\)"),
+    ],
+)
+def test_softmax_cross_entropy_rejects_a_bad_mask(mask, error, match):
+    with pytest.raises(error, match=rf"softmax_cross_entropy: {match}"):
+        softmax_cross_entropy(np.zeros((3, 4)), np.zeros(3, int), mask)
 
 
 # ---- mean squared error --------------------------------------------------------------------

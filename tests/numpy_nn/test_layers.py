@@ -1,4 +1,7 @@
-"""numpy_nn.layers against nn.Linear, nn.Embedding and nn.LayerNorm; gradient checks; errors."""
+"""numpy_nn.layers against nn.Linear, nn.Embedding and nn.LayerNorm; gradient checks; errors.
+
+The temporal affine (output) layer and the embedding are the language model's two ends in the
+book's notation (W_hy, b_y, o; E, tokens)."""
 
 import numpy as np
 import pytest
@@ -12,6 +15,8 @@ from course_rnn.numpy_nn.layers import (
     layer_norm_forward,
     linear_backward,
     linear_forward,
+    temporal_affine_backward,
+    temporal_affine_forward,
 )
 from course_rnn.shapes import ShapeError
 
@@ -88,72 +93,166 @@ def test_linear_rejects_bad_input(x, w, b, error, match):
         linear_forward(x, w, b)
 
 
-# ---- embedding -----------------------------------------------------------------------------
+# ---- temporal affine (the output layer) ----------------------------------------------------
 
 
-def test_embedding_matches_torch_embedding_with_repeated_ids(rng):
-    T, B, V, E = 5, 3, 4, 6  # 15 ids from 4 tokens: repeats are certain
-    emb = torch.nn.Embedding(V, E, dtype=torch.float64)
-    ids = rng.integers(0, V, size=(T, B))
-    dout = rng.normal(size=(T, B, E))
-    out, cache = embedding_forward(ids, _state(emb)["weight"])
-    ref = emb(torch.tensor(ids))
-    ref.backward(torch.tensor(dout))
-    np.testing.assert_allclose(out, ref.detach(), **TOL64)
-    np.testing.assert_allclose(embedding_backward(dout, cache), emb.weight.grad, **TOL64)
+@pytest.mark.parametrize(("T", "B", "H", "V"), [(4, 3, 5, 7), (1, 1, 2, 3)])
+def test_temporal_affine_matches_torch_linear(rng, T, B, H, V):
+    head = torch.nn.Linear(H, V, dtype=torch.float64)
+    W_hy, b_y = head.weight.detach().numpy(), head.bias.detach().numpy()
+    h, do = rng.normal(size=(T, B, H)), rng.normal(size=(T, B, V))
+    o, cache = temporal_affine_forward(h, W_hy, b_y)
+    dh, dW_hy, db_y = temporal_affine_backward(do, cache)
+    ht = torch.tensor(h, requires_grad=True)
+    ref = head(ht)
+    ref.backward(torch.from_numpy(do))
+    np.testing.assert_allclose(o, ref.detach().numpy(), **TOL64)
+    np.testing.assert_allclose(dh, ht.grad.numpy(), **TOL64)
+    np.testing.assert_allclose(dW_hy, head.weight.grad.numpy(), **TOL64)
+    np.testing.assert_allclose(db_y, head.bias.grad.numpy(), **TOL64)
 
 
-def test_embedding_backward_numerical_gradient(rng):
-    ids = np.array([[0, 2], [2, 2], [1, 0]])  # token 2 three times, token 3 never
-    weight, dout = rng.normal(size=(4, 3)), rng.normal(size=(3, 2, 3))
-    _, cache = embedding_forward(ids, weight)
-    dweight = embedding_backward(dout, cache)
-    check_gradients(
-        lambda p: embedding_forward(ids, p["w"])[0], {"w": weight}, {"w": dweight}, dout
-    )
-    np.testing.assert_array_equal(dweight[3], 0.0)
+def test_temporal_affine_numerical_gradient(rng):
+    inputs = {"h": rng.normal(size=(3, 2, 4)), "W_hy": rng.normal(size=(5, 4))}
+    inputs["b_y"] = rng.normal(size=5)
+    do = rng.normal(size=(3, 2, 5))
+    _, cache = temporal_affine_forward(**inputs)
+    grads = dict(zip(inputs, temporal_affine_backward(do, cache), strict=True))
+    check_gradients(lambda p: temporal_affine_forward(**p)[0], inputs, grads, do)
 
 
-def test_embedding_keeps_float32():
-    out, cache = embedding_forward(np.array([[1, 0]]), np.ones((2, 3), np.float32))
-    assert out.dtype == np.float32
-    assert embedding_backward(out, cache).dtype == np.float32
+def test_temporal_affine_fixed_values():
+    """Hand-checkable: h = [[1, 2]], W_hy = [[1, 0], [0, 1], [1, 1]], b_y = [0, 1, 2]."""
+    h = np.array([[[1.0, 2.0]]])  # (T=1, B=1, H=2)
+    W_hy = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])  # (V=3, H=2)
+    o, cache = temporal_affine_forward(h, W_hy, np.array([0.0, 1.0, 2.0]))
+    np.testing.assert_array_equal(o, [[[1.0, 3.0, 5.0]]])
+    dh, dW_hy, db_y = temporal_affine_backward(np.array([[[1.0, 0.0, -1.0]]]), cache)
+    np.testing.assert_array_equal(dh, [[[0.0, -1.0]]])  # row 0 of W_hy minus row 2
+    np.testing.assert_array_equal(dW_hy, [[1.0, 2.0], [0.0, 0.0], [-1.0, -2.0]])
+    np.testing.assert_array_equal(db_y, [1.0, 0.0, -1.0])
 
 
 @pytest.mark.parametrize(
-    ("ids", "weight", "error", "match"),
+    ("h", "W_hy", "b_y", "error", "match"),
+    [
+        (np.zeros((2, 3)), np.zeros((4, 3)), np.zeros(4), ShapeError, r"h expected \(T, B, H=3\)"),
+        (
+            np.zeros((2, 1, 3)),
+            np.zeros((4, 2)),
+            np.zeros(4),
+            ShapeError,
+            r"h expected \(T, B, H=2\)",
+        ),
+        (
+            np.zeros((2, 1, 3)),
+            np.zeros((4, 3)),
+            np.zeros(3),
+            ShapeError,
+            r"b_y expected \(V=4\), got \(3,\)",
+        ),
+        (np.zeros((2, 1, 3), int), np.zeros((4, 3)), np.zeros(4), TypeError, "h must be a float"),
+        (np.zeros((2, 1, 3)), np.zeros(4), np.zeros(4), ShapeError, r"W_hy expected \(V, H\)"),
+    ],
+)
+def test_temporal_affine_rejects_bad_input(h, W_hy, b_y, error, match):
+    with pytest.raises(error, match=rf"temporal_affine_forward: {match}"):
+        temporal_affine_forward(h, W_hy, b_y)
+
+
+def test_temporal_affine_backward_rejects_a_wrong_do(rng):
+    _, cache = temporal_affine_forward(np.zeros((2, 1, 3)), np.zeros((4, 3)), np.zeros(4))
+    with pytest.raises(
+        ShapeError, match=r"temporal_affine_backward: do expected \(T=2, B=1, V=4\)"
+    ):
+        temporal_affine_backward(np.zeros((2, 1, 3)), cache)
+
+
+# ---- embedding -----------------------------------------------------------------------------
+
+
+def test_embedding_matches_torch_embedding_with_repeated_tokens(rng):
+    T, B, V, D = 5, 3, 4, 6  # 15 tokens from a vocabulary of 4: repeats are certain
+    emb = torch.nn.Embedding(V, D, dtype=torch.float64)
+    tokens = rng.integers(0, V, size=(T, B))
+    dx = rng.normal(size=(T, B, D))
+    x, cache = embedding_forward(tokens, _state(emb)["weight"])
+    ref = emb(torch.tensor(tokens))
+    ref.backward(torch.tensor(dx))
+    np.testing.assert_allclose(x, ref.detach(), **TOL64)
+    np.testing.assert_allclose(embedding_backward(dx, cache), emb.weight.grad, **TOL64)
+    # the same, called with the tokens and V (the cache is exactly that pair)
+    np.testing.assert_allclose(embedding_backward(dx, tokens, V), emb.weight.grad, **TOL64)
+
+
+def test_embedding_backward_scatter_adds_repeated_tokens():
+    tokens = np.array([[2, 2], [2, 0]])  # token 2 three times, token 1 never
+    dx = np.arange(12.0).reshape(2, 2, 3)  # (T, B, D)
+    dE = embedding_backward(dx, tokens, 3)
+    np.testing.assert_array_equal(dE[2], dx[0, 0] + dx[0, 1] + dx[1, 0])  # all three, summed
+    np.testing.assert_array_equal(dE[0], dx[1, 1])
+    np.testing.assert_array_equal(dE[1], 0.0)
+
+
+def test_embedding_backward_numerical_gradient(rng):
+    tokens = np.array([[0, 2], [2, 2], [1, 0]])  # token 2 three times, token 3 never
+    E, dx = rng.normal(size=(4, 3)), rng.normal(size=(3, 2, 3))
+    _, cache = embedding_forward(tokens, E)
+    dE = embedding_backward(dx, cache)
+    check_gradients(lambda p: embedding_forward(tokens, p["E"])[0], {"E": E}, {"E": dE}, dx)
+    np.testing.assert_array_equal(dE[3], 0.0)
+
+
+def test_embedding_keeps_float32():
+    x, cache = embedding_forward(np.array([[1, 0]]), np.ones((2, 3), np.float32))
+    assert x.dtype == np.float32
+    assert embedding_backward(x, cache).dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("tokens", "E", "error", "match"),
     [
         (
             np.array([[0, 4]]),
             np.zeros((4, 2)),
             ValueError,
-            r"ids must lie in \[0, V=4\), got values 0 \.\. 4",
+            r"tokens must lie in \[0, V=4\), got values 0 \.\. 4",
         ),
         (
             np.array([[-1, 2]]),
             np.zeros((4, 2)),
             ValueError,
-            r"ids must lie in \[0, V=4\), got values -1",
+            r"tokens must lie in \[0, V=4\), got values -1",
         ),
         (
             np.array([[0.0, 1.0]]),
             np.zeros((4, 2)),
             TypeError,
-            "ids must be integer token ids, got dtype float64",
+            "tokens must be integer token ids, got dtype float64",
         ),
         (
             np.array([[True]]),
             np.zeros((4, 2)),
             TypeError,
-            "ids must be integer token ids, got dtype bool",
+            "tokens must be integer token ids, got dtype bool",
         ),
-        (np.array([0]), np.zeros(4), ShapeError, r"weight expected \(V, E\), got \(4,\)"),
-        (np.array([0]), np.zeros((4, 2), int), TypeError, "weight must be a float NumPy array"),
+        (np.array([0]), np.zeros(4), ShapeError, r"E expected \(V, D\), got \(4,\)"),
+        (np.array([0]), np.zeros((4, 2), int), TypeError, "E must be a float NumPy array"),
     ],
 )
-def test_embedding_rejects_bad_input(ids, weight, error, match):
+def test_embedding_rejects_bad_input(tokens, E, error, match):
     with pytest.raises(error, match=rf"embedding_forward: {match}"):
-        embedding_forward(ids, weight)
+        embedding_forward(tokens, E)
+
+
+def test_embedding_backward_rejects_bad_input():
+    tokens = np.array([[0, 1]])
+    with pytest.raises(ShapeError, match=r"embedding_backward: dx expected tokens' shape \(1, 2\)"):
+        embedding_backward(np.zeros((2, 1, 3)), tokens, 4)
+    with pytest.raises(TypeError, match="embedding_backward: expected \\(dx, cache\\) or"):
+        embedding_backward(np.zeros((1, 2, 3)), tokens)
+    with pytest.raises(TypeError, match="embedding_backward: dx must be a float"):
+        embedding_backward(np.zeros((1, 2, 3), int), tokens, 4)
 
 
 # ---- layer norm ----------------------------------------------------------------------------

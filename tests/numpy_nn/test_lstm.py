@@ -21,7 +21,8 @@ from ._recurrent_ref import (
     linspace_case,
 )
 
-STEP_ARGS = ("x_t", "h_prev", "c_prev", "weight_ih", "weight_hh", "bias_ih", "bias_hh")
+STEP_ARGS = ("x_t", "h_prev", "c_prev", "W_ih", "W_hh", "b_ih", "b_hh")
+WEIGHT_KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 
 
 @pytest.mark.parametrize(("T", "B", "D", "H", "num_layers", "bidirectional"), TORCH_CONFIGS)
@@ -113,7 +114,7 @@ def test_lstm_forward_fixed_values():
 
 def test_lstm_step_forward_backward_fixed_values():
     params, x, (h0, c0), doutput = linspace_case("lstm")
-    weights = [params[f"{name}_l0"] for name in STEP_ARGS[3:]]
+    weights = [params[key] for key in WEIGHT_KEYS]
     h_t, _, cache = lstm_step_forward(x[0], h0[0], c0[0], *weights)
     dx_t, dh_prev, *_ = lstm_step_backward(doutput[0], np.zeros_like(c0[0]), cache)
     np.testing.assert_allclose(h_t, EXPECTED_OUTPUT[0], **TOL64)

@@ -21,7 +21,8 @@ from ._recurrent_ref import (
     linspace_case,
 )
 
-STEP_ARGS = ("x_t", "h_prev", "weight_ih", "weight_hh", "bias_ih", "bias_hh")
+STEP_ARGS = ("x_t", "h_prev", "W_ih", "W_hh", "b_ih", "b_hh")
+WEIGHT_KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
@@ -112,30 +113,56 @@ def test_rnn_forward_fixed_values(nonlinearity):
     np.testing.assert_allclose(h_n[0], EXPECTED_OUTPUT[nonlinearity][-1], **TOL64)
 
 
-@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
-def test_rnn_step_forward_backward_fixed_values(nonlinearity):
-    params, x, (h0,), doutput = linspace_case(f"rnn_{nonlinearity}")
-    weights = [params[f"{name}_l0"] for name in STEP_ARGS[2:]]
-    h_t, cache = rnn_step_forward(x[0], h0[0], *weights, nonlinearity=nonlinearity)
+def test_rnn_step_forward_backward_fixed_values():
+    params, x, (h0,), doutput = linspace_case("rnn_tanh")
+    weights = [params[key] for key in WEIGHT_KEYS]
+    h_t, cache = rnn_step_forward(x[0], h0[0], *weights)
     dx_t, dh_prev, *_ = rnn_step_backward(doutput[0], cache)
-    np.testing.assert_allclose(h_t, EXPECTED_OUTPUT[nonlinearity][0], **TOL64)
-    np.testing.assert_allclose(dx_t, EXPECTED_STEP_DX[nonlinearity], **TOL64)
-    np.testing.assert_allclose(dh_prev, EXPECTED_STEP_DH_PREV[nonlinearity], **TOL64)
+    np.testing.assert_allclose(h_t, EXPECTED_OUTPUT["tanh"][0], **TOL64)
+    np.testing.assert_allclose(dx_t, EXPECTED_STEP_DX["tanh"], **TOL64)
+    np.testing.assert_allclose(dh_prev, EXPECTED_STEP_DH_PREV["tanh"], **TOL64)
 
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
-def test_rnn_step_backward_numerical_gradient(rng, nonlinearity):
+def test_rnn_one_step_sequence_fixed_values(nonlinearity):
+    """The sequence functions on T = 1 give the one-step values (relu lives only here)."""
+    params, x, (h0,), doutput = linspace_case(f"rnn_{nonlinearity}")
+    out, _, cache = rnn_forward(x[:1], params, h0, nonlinearity=nonlinearity)
+    dx, dh0, _ = rnn_backward(doutput[:1], None, cache)
+    np.testing.assert_allclose(out[0], EXPECTED_OUTPUT[nonlinearity][0], **TOL64)
+    np.testing.assert_allclose(dx[0], EXPECTED_STEP_DX[nonlinearity], **TOL64)
+    np.testing.assert_allclose(dh0[0], EXPECTED_STEP_DH_PREV[nonlinearity], **TOL64)
+
+
+def test_rnn_step_backward_numerical_gradient(rng):
     B, D, H = 3, 4, 5
     shapes = [(B, D), (B, H), (H, D), (H, H), (H,), (H,)]
     inputs = {n: 0.5 * rng.standard_normal(s) for n, s in zip(STEP_ARGS, shapes, strict=True)}
     dh_t = rng.standard_normal((B, H))
-    _, cache = rnn_step_forward(**inputs, nonlinearity=nonlinearity)
+    _, cache = rnn_step_forward(**inputs)
     grads = rnn_step_backward(dh_t, cache)
 
     def f(inp):
-        return rnn_step_forward(**inp, nonlinearity=nonlinearity)[0]
+        return rnn_step_forward(**inp)[0]
 
     check_gradients(f, inputs, dict(zip(STEP_ARGS, grads, strict=True)), dh_t, h=1e-5)
+
+
+def test_rnn_step_functions_match_torch_rnn_cell(rng):
+    """The readable step against torch.nn.RNNCell (float64), forward and every gradient."""
+    B, D, H = 3, 4, 5
+    cell = torch.nn.RNNCell(D, H).double()
+    weights = [p.detach().numpy() for p in cell.parameters()]  # W_ih, W_hh, b_ih, b_hh
+    x_t, h_prev, dh_t = (rng.standard_normal(s) for s in [(B, D), (B, H), (B, H)])
+    h_t, cache = rnn_step_forward(x_t, h_prev, *weights)
+    grads = rnn_step_backward(dh_t, cache)
+    xt, hp = (torch.tensor(a, requires_grad=True) for a in (x_t, h_prev))
+    ref = cell(xt, hp)
+    ref.backward(torch.from_numpy(dh_t))
+    np.testing.assert_allclose(h_t, ref.detach().numpy(), **TOL64)
+    expected = [xt.grad, hp.grad, *(p.grad for p in cell.parameters())]
+    for name, ours, theirs in zip(STEP_ARGS, grads, expected, strict=True):
+        np.testing.assert_allclose(ours, theirs.numpy(), **TOL64, err_msg=name)
 
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])

@@ -38,7 +38,7 @@ def _grads(outputs, upstream, inputs):
 
 
 def assert_step_parity(kind, B, D, H, seed=0):
-    """*_step_forward/backward (NumPy) against *_step and autograd (torch)."""
+    """*_step_forward/backward (NumPy) against *_step and autograd (torch); RNN: tanh only."""
     rng = np.random.default_rng(seed)
     _, _, step, n = KINDS[kind]
     params = _numpy(kind, "init")(D, H, rng=rng)
@@ -47,7 +47,7 @@ def assert_step_parity(kind, B, D, H, seed=0):
     state_prev = [rng.standard_normal((B, H)) for _ in range(n)]
     dstate_t = [rng.standard_normal((B, H)) for _ in range(n)]
     inputs = [x_t, *state_prev, *weights]
-    *state_t, cache = _numpy(kind, "step_forward")(*inputs, **_options(kind))
+    *state_t, cache = _numpy(kind, "step_forward")(*inputs)  # NumPy's step: tanh only
     grads = _numpy(kind, "step_backward")(*dstate_t, cache)
     tensors = [torch.from_numpy(a).requires_grad_() for a in inputs]
     torch_state_t = step(*tensors, **_options(kind))
@@ -55,7 +55,7 @@ def assert_step_parity(kind, B, D, H, seed=0):
     for ours, ref in zip(state_t, torch_state_t, strict=True):
         np.testing.assert_allclose(ours, ref.detach().numpy(), **TOL64)
     state_names = ["dh_prev", "dc_prev"][:n]
-    names = ["dx_t", *state_names, "dweight_ih", "dweight_hh", "dbias_ih", "dbias_hh"]
+    names = ["dx_t", *state_names, "dW_ih", "dW_hh", "db_ih", "db_hh"]
     for name, ours, ref in zip(names, grads, _grads(torch_state_t, dstate_t, tensors), strict=True):
         np.testing.assert_allclose(ours, ref, **TOL64, err_msg=name)
 

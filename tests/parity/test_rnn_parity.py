@@ -15,10 +15,9 @@ CONFIGS = [
 ]
 
 
-@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(("B", "D", "H"), [(3, 4, 5), (1, 2, 2)])
-def test_rnn_step_parity(kind, B, D, H):
-    assert_step_parity(kind, B, D, H)
+def test_rnn_step_parity(B, D, H):
+    assert_step_parity("rnn_tanh", B, D, H)  # the readable step is tanh only
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -15,15 +15,18 @@ and the patched values come back raw, to be compared here. A server that dies, h
 protocol costs only the rest of that submission's steps (each marked) and is replaced.
 """
 
+import os
 import queue
 import threading
 import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 
-from . import protocol
-from .confine import SandboxError, Stage, choose_mode, server_command
+from . import cgroups, protocol
+from .access import check_uid_mode, reference_package, required_paths
+from .confine import Stage, next_uid, server_command
 from .handle import ServerHandle
+from .modes import SandboxError, announce, choose_mode, describe
 from .records import Call, CallResult, Ref, SubmissionRun
 
 GRACE = 15.0  # seconds past a step's own timeout before the grader gives up on the server
@@ -42,19 +45,27 @@ class Sandbox:
         allow_modules: modules each server imports once before any submission, so that
                        ``import torch`` in a notebook costs nothing; other installed modules
                        stay importable (read-only) at their usual cost
-        confinement:   "auto" (strongest available), "bubblewrap", "uid" or "rlimits-only"
+        confinement:   "auto" (bubblewrap, or SandboxError saying what is missing), or a mode
+                       by name: "bubblewrap", "uid", "landlock", "rlimits-only" (``modes.py``);
+                       a weaker one is printed on stderr before any server starts
         max_processes: processes and threads of one submission (RLIMIT_NPROC)
         file_mb:       largest file a submission may write (RLIMIT_FSIZE)
         disk_mb:       size of the sandbox's /tmp (bubblewrap mode)
         output_limit:  characters of printed output kept for the cells, and for each call
         max_result_mb: largest return value of one call that comes back
         startup_timeout: seconds a server may take to import ``allow_modules``
+        secrets:       folders no submission may read (solutions, submissions): the uid mode
+                       refuses to start when its uid could read one of them (or the course's
+                       reference package, always checked)
+        private:       folders the grader made (OUT, scratch): made 0700 in the uid mode
 
     Attributes:
-        mode: "bubblewrap", "uid" or "rlimits-only": the confinement in force (print it).
+        mode: "bubblewrap", "uid", "landlock" or "rlimits-only": the mode in force.
+        confinement: one line saying what confines a submission (record it with the results).
 
     Raises:
-        SandboxError: the asked confinement is not available, or a server does not start.
+        SandboxError: the asked confinement is not available (the message says what to do), a
+            secret is readable in the uid mode, or a server does not start.
     """
 
     def __init__(
@@ -72,10 +83,13 @@ class Sandbox:
         output_limit: int = 10_000,
         max_result_mb: int = 64,
         startup_timeout: float = 120.0,
+        secrets: tuple = (),
+        private: tuple = (),
     ):
         if jobs < 1 or cell_timeout <= 0 or memory_mb < 1 or max_processes < 2:
             raise ValueError("Sandbox: jobs, cell_timeout, memory_mb, max_processes too small")
         self.mode = choose_mode(confinement)
+        announce(self.mode)
         self.jobs, self.cell_timeout, self.output_limit = jobs, float(cell_timeout), output_limit
         self.startup_timeout = startup_timeout
         self._settings = {
@@ -88,6 +102,13 @@ class Sandbox:
             "max_result_bytes": max_result_mb << 20,
             "preimport": list(allow_modules),
         }
+        self._cores = _cores_per_server(jobs)
+        self._grouped = os.geteuid() == 0 and bool(cgroups.parents())
+        self.confinement = describe(
+            self.mode,
+            cpu=_cpu_text(self._cores is not None, self._grouped),
+            memory="memory cgroup per server" if self._grouped else "no memory cgroup",
+        )
         self._stage = Stage()
         self._lock = threading.Lock()
         self._servers = []  # every server started and not yet stopped
@@ -96,8 +117,19 @@ class Sandbox:
         self._finalizer = weakref.finalize(
             self, _shutdown, self._servers, self._stage, self._spawner
         )
-        for slot in range(jobs):
-            self._idle.put(self._start(slot))
+        try:
+            if self.mode == "uid":
+                check_uid_mode(
+                    next_uid(),
+                    required=required_paths(self._stage.lib, self._settings["preimport"]),
+                    secrets=[reference_package(), *map(str, secrets)],
+                    private=[str(p) for p in private],
+                )
+            for slot in range(jobs):
+                self._idle.put(self._start(slot))
+        except BaseException:
+            self.close()
+            raise
 
     def __enter__(self):
         return self
@@ -156,13 +188,20 @@ class Sandbox:
         return SubmissionRun(cell_errors, results, stdout, time.monotonic() - started)
 
     def _start(self, slot: int) -> ServerHandle:
-        argv, env, cwd, uid = server_command(self.mode, self._stage, slot, self._settings)
+        cores = None if self._cores is None else self._cores[slot % len(self._cores)]
+        settings = self._settings | {"cpus": cores}
+        argv, env, cwd, uid = server_command(self.mode, self._stage, slot, settings)
         max_bytes = self._settings["max_result_bytes"] + (4 << 20)
         log = self._stage.log(slot)
+        group = None
+        if self._grouped:
+            limit = (self._settings["memory_mb"] + self._settings["disk_mb"] + 256) << 20
+            processes = self._settings["max_processes"] + 16
+            group = cgroups.Group.create(slot, memory_bytes=limit, processes=processes)
         # Started from one long-lived thread: bwrap --die-with-parent (like PR_SET_PDEATHSIG)
         # fires when the *thread* that started it exits, e.g. a finished pool thread of the grader.
         server = self._spawner.submit(
-            ServerHandle, argv, env, cwd, log, slot, uid, max_bytes
+            ServerHandle, argv, env, cwd, log, slot, uid, max_bytes, group
         ).result()
         with self._lock:
             self._servers.append(server)
@@ -191,6 +230,7 @@ class Sandbox:
                 f"a sandbox server did not start ({error}): {server.log_tail()}"
             ) from None
         server.ready = True
+        server.join_group()
         return server
 
     def _exchange(
@@ -262,6 +302,18 @@ def _refs(value):
             yield from _refs(v)
 
 
+def _cores_per_server(jobs: int) -> list[list[int]] | None:
+    """A CPU core for each server when there are at least ``jobs`` cores; else None."""
+    cores = sorted(os.sched_getaffinity(0))
+    return [[core] for core in cores[:jobs]] if jobs <= len(cores) else None
+
+
+def _cpu_text(pinned: bool, grouped: bool) -> str:
+    if pinned:
+        return "one CPU core per server"
+    return "CPU shared equally between servers" if grouped else "CPU shared (more jobs than cores)"
+
+
 def _call_result(header: dict, blobs: list) -> CallResult:
     """A call's frame as a CallResult, checking every part (the frame came from the sandbox)."""
     stdout = _text(header.get("stdout"))
@@ -275,7 +327,8 @@ def _call_result(header: dict, blobs: list) -> CallResult:
 
 
 def _text(value) -> str:
-    return value[:100_000] if isinstance(value, str) else ""
+    """A string from the sandbox, cut and safe to encode; "" for anything else."""
+    return protocol.safe_text(value[:100_000]) if isinstance(value, str) else ""
 
 
 def _shutdown(servers: list, stage: Stage, spawner: ThreadPoolExecutor) -> None:

@@ -1,24 +1,23 @@
-"""How a sandbox server is confined: bubblewrap, else a separate uid, else rlimits only.
+"""How one sandbox server is started in each mode (``modes.py`` says which mode, and why).
 
-Modes, strongest first (``Sandbox.mode`` says which one is in force):
-
-- ``"bubblewrap"``: the server runs in new PID, network, IPC and UTS namespaces (no network at
-  all, no other process visible) with a file system built from read-only binds of the system
-  folders, the Python installation, the virtual environment's site-packages (with any installed
+- ``"bubblewrap"``: bwrap builds the server's world: new PID, network, IPC, UTS and mount
+  namespaces (no network at all, no other process visible); read-only binds of the system folders,
+  the Python installation, the virtual environment's site-packages (with any installed
   ``course_rnn`` hidden under an empty tmpfs) and a staging folder holding the worker code and the
-  stub ``course_rnn``; ``/tmp`` is a fresh size-capped tmpfs. Nothing else exists inside: not the
-  repository, ``solutions/``, the tests, the grader's output folder, ``/root`` or any home.
-  As root, bwrap keeps only ``CAP_SETUID``, ``CAP_SETGID`` and ``CAP_KILL`` for the server, whose
-  forked submissions switch to a dedicated unprivileged uid, so ``RLIMIT_NPROC`` applies to them
-  and they cannot signal or trace the server. Not as root, bwrap adds a user namespace and the
-  submission keeps the grader's uid (it could then kill its own server: the grader restarts it).
-- ``"uid"`` (root without a working bwrap): the submission runs as a dedicated unprivileged uid
-  under the same rlimits, but it sees the host's file system (whatever its permissions allow,
-  which may include the repository) and the network.
-- ``"rlimits-only"`` (neither): rlimits and timeouts only; the submission can read what the grader
-  can. Use it only for trusted notebooks.
+  stub ``course_rnn``; ``/tmp`` a fresh size-capped tmpfs. Nothing else exists inside: not the
+  repository, ``solutions/``, the tests, the grader's output folder, ``/root`` or any home. The
+  server runs as the namespace's pid 1 (``--as-pid-1``): no bwrap init process shares the
+  submissions' uid or holds the grader's pipes, and the non-dumpable server cannot be traced,
+  nor killed from inside. Its command line holds no host path. As root, bwrap keeps only
+  ``CAP_SETUID``, ``CAP_SETGID``, ``CAP_KILL`` and ``CAP_IPC_OWNER`` for the server, whose forked
+  submissions switch to a dedicated unprivileged uid; not as root, bwrap adds a user namespace
+  (nested ones disabled) and the submission keeps the grader's uid.
+- ``"uid"``, ``"landlock"``, ``"rlimits-only"``: the server runs on the host, in a scratch folder
+  of the staging folder; the uid (recorded in the staging folder, so that a later grader kills
+  what a crashed one left) and Landlock are applied by each submission to itself (``isolate.py``).
 """
 
+import contextlib
 import functools
 import itertools
 import json
@@ -32,14 +31,27 @@ import tempfile
 import threading
 from pathlib import Path
 
-MODES = ("bubblewrap", "uid", "rlimits-only")
+from . import cgroups
+from .handle import kill_uid
+
 HERE = Path(__file__).resolve().parent
 STAGE_PREFIX = "course-rnn-sandbox-"  # then the grader's pid: a dead grader's folder is removed
-WORKER_FILES = ("records.py", "protocol.py", "isolate.py", "worker.py", "server.py")
+WORKER_FILES = (
+    "records.py",
+    "protocol.py",
+    "isolate.py",
+    "ipc.py",
+    "landlock.py",
+    "seccomp.py",
+    "worker.py",
+    "server.py",
+)
 REAL_MODULES = ("shapes.py", "seeding.py")  # copied from course_rnn into the stub: harmless
 INSIDE_LIB, INSIDE_PYTHON, INSIDE_SITE = "/sandbox/lib", "/sandbox/python", "/sandbox/site"
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime")
+SERVER_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_IPC_OWNER")
+UIDS_FILE = "uids"  # in the staging folder: one uid per line, for the clean-up after a crash
 #: The bootstrap run by the sandboxed interpreter: our folders on sys.path, then the server.
 BOOT = (
     "import sys, json; config = json.loads(sys.argv[1]); sys.path[:0] = [config['lib']]; "
@@ -49,47 +61,22 @@ _uids = itertools.count()
 _uid_lock = threading.Lock()
 
 
-class SandboxError(RuntimeError):
-    """The sandbox cannot be set up as asked (e.g. bubblewrap forced but not working)."""
-
-
-def choose_mode(confinement: str) -> str:
-    """The mode to use: ``confinement`` itself, or the strongest that works for ``"auto"``.
-
-    Raises:
-        SandboxError: ``confinement`` is unknown or cannot be had here.
-    """
-    if confinement == "auto":
-        if bubblewrap_works():
-            return "bubblewrap"
-        return "uid" if os.geteuid() == 0 else "rlimits-only"
-    if confinement not in MODES:
-        raise SandboxError(f"confinement must be 'auto' or one of {MODES}, got {confinement!r}")
-    if confinement == "bubblewrap" and not bubblewrap_works():
-        raise SandboxError("confinement='bubblewrap': bwrap is missing or does not work here")
-    if confinement == "uid" and os.geteuid() != 0:
-        raise SandboxError("confinement='uid' needs the grader to run as root")
-    return confinement
-
-
-@functools.cache
-def bubblewrap_works() -> bool:
-    """Whether bwrap can start this Python in the namespaces and mounts the server uses."""
-    if shutil.which("bwrap") is None:
-        return False
-    argv = [*bwrap_args(None, tmpfs_mb=16), *_python(), "-S", "-c", "pass"]
-    try:
-        done = subprocess.run(argv, capture_output=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
-
-
 def next_uid() -> int:
-    """A uid of its own for one server's submissions: unused by anything else on the machine."""
-    with _uid_lock:
-        number = next(_uids) % 1000
-    return 1_400_000_000 + (os.getpid() % 100_000) * 1000 + number
+    """A uid of its own for one server's submissions: no process on the machine runs as it."""
+    base = 1_400_000_000 + (os.getpid() % 2_000_000) * 1000
+    while True:
+        with _uid_lock:
+            uid = base + next(_uids) % 1000
+        if not _in_use(uid):
+            return uid
+
+
+def _in_use(uid: int) -> bool:
+    for entry in os.listdir("/proc"):
+        with contextlib.suppress(OSError):
+            if entry.isdigit() and os.stat(f"/proc/{entry}").st_uid == uid:
+                return True
+    return False
 
 
 def site_dirs() -> list[str]:
@@ -102,12 +89,12 @@ def site_dirs() -> list[str]:
     return list(dict.fromkeys(d for d in found if os.path.isdir(d)))
 
 
-def _python() -> list[str]:
-    """The interpreter as seen inside the sandbox (the base installation, bound read-only)."""
+def inside_python() -> str:
+    """The interpreter as seen inside bubblewrap (the base installation, bound read-only)."""
     real = os.path.realpath(sys.executable)
     if _bind_prefix():
-        return [os.path.join(INSIDE_PYTHON, os.path.relpath(real, sys.base_prefix))]
-    return [real]
+        return os.path.join(INSIDE_PYTHON, os.path.relpath(real, sys.base_prefix))
+    return real
 
 
 def _bind_prefix() -> bool:
@@ -121,6 +108,7 @@ def bwrap_args(lib: str | None, *, tmpfs_mb: int) -> list[str]:
     args = [
         shutil.which("bwrap") or "bwrap",
         "--unshare-pid",
+        "--as-pid-1",  # the server is pid 1: no init process of the submission's uid
         "--unshare-net",
         "--unshare-ipc",
         "--unshare-uts",
@@ -128,10 +116,12 @@ def bwrap_args(lib: str | None, *, tmpfs_mb: int) -> list[str]:
     args += ["--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
     if os.geteuid() == 0:  # privileged bwrap: keep only what the server needs to drop to a uid
         args += ["--cap-drop", "ALL"]
-        for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL"):
+        for cap in SERVER_CAPS:
             args += ["--cap-add", cap]
     else:
         args += ["--unshare-user"]
+        if _bwrap_can("--disable-userns"):  # bubblewrap 0.8+; seccomp refuses them anyway
+            args += ["--disable-userns"]
     for path in SYSTEM_DIRS:
         if os.path.islink(path):
             args += ["--symlink", os.readlink(path), path]
@@ -152,6 +142,16 @@ def bwrap_args(lib: str | None, *, tmpfs_mb: int) -> list[str]:
     if lib is not None:
         args += ["--ro-bind", lib, INSIDE_LIB]
     return [*args, "--chdir", "/tmp"]
+
+
+@functools.cache
+def _bwrap_can(option: str) -> bool:
+    """Whether this bwrap knows ``option`` (its --help lists it)."""
+    try:
+        done = subprocess.run(["bwrap", "--help"], capture_output=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return option.encode() in done.stdout + done.stderr
 
 
 def environment(home: str) -> dict[str, str]:
@@ -213,6 +213,11 @@ class Stage:
             os.chown(path, uid, uid)
         return path
 
+    def record_uid(self, uid: int) -> None:
+        """Note a sandbox uid before its server starts: a later grader kills what it left."""
+        with open(os.path.join(self.root, UIDS_FILE), "a") as file:
+            file.write(f"{uid}\n")
+
     def log(self, slot: int) -> str:
         return os.path.join(self.root, "logs", f"server-{slot}.log")
 
@@ -221,12 +226,17 @@ class Stage:
 
 
 def _remove_stale_stages() -> None:
-    """Delete staging folders left by graders that were killed before they could clean up."""
+    """Clean up after graders killed before they could: their processes, groups and folders."""
     with os.scandir(tempfile.gettempdir()) as entries:
         for entry in entries:
             pid = entry.name.removeprefix(STAGE_PREFIX).split("-")[0]
             if entry.name.startswith(STAGE_PREFIX) and pid.isdigit() and not _alive(int(pid)):
+                with contextlib.suppress(OSError, ValueError):
+                    with open(os.path.join(entry.path, UIDS_FILE)) as file:
+                        for line in file:
+                            kill_uid(int(line))  # uid mode: daemons re-parented to init
                 shutil.rmtree(entry.path, ignore_errors=True)
+    cgroups.remove_stale(_alive)
 
 
 def _alive(pid: int) -> bool:
@@ -243,26 +253,31 @@ def server_command(mode: str, stage: Stage, slot: int, settings: dict) -> tuple:
     """``(argv, env, cwd, uid)`` that start one server in ``mode``.
 
     Args:
-        mode:     one of MODES
+        mode:     one of ``modes.MODES``
         stage:    the staging folder
         slot:     the server's number (names its scratch folder and log)
-        settings: the limits, as ``Sandbox`` passes them to the server
+        settings: the limits and the server's CPU cores, as ``Sandbox`` passes them
 
     Returns:
         The command line, its whole environment, its working folder (on the host) and the uid
         its submissions run as (None when they keep the server's uid).
     """
+    from . import landlock
+
     root = os.geteuid() == 0
     uid = next_uid() if (mode == "uid" or (mode == "bubblewrap" and root)) else None
+    if uid is not None:
+        stage.record_uid(uid)
     flags = ["-s", "-S", "-B", "-P"]  # no user site, no site.py (.pth finders), no bytecode, no cwd
     if mode == "bubblewrap":
         scratch = "/tmp"
         config = {
             "lib": INSIDE_LIB,
             "site": [f"{INSIDE_SITE}/{k}" for k in range(len(site_dirs()))],
+            "landlock": False,
         }
         prefix = bwrap_args(stage.lib, tmpfs_mb=settings["disk_mb"])
-        python = _python()
+        python = [inside_python()]
         env_args = ["--clearenv"]
         for name, value in environment(scratch).items():
             env_args += ["--setenv", name, value]
@@ -270,7 +285,13 @@ def server_command(mode: str, stage: Stage, slot: int, settings: dict) -> tuple:
         cwd = stage.root
     else:
         scratch = stage.scratch(slot, uid)
-        config = {"lib": stage.lib, "site": site_dirs()}
+        readable = [*SYSTEM_DIRS, *SYSTEM_FILES, os.path.realpath(sys.base_prefix), stage.lib]
+        config = {
+            "lib": stage.lib,
+            "site": site_dirs(),
+            "landlock": mode == "landlock" or (mode == "uid" and landlock.abi() > 0),
+            "readable": [*readable, *site_dirs()],
+        }
         prefix, python, cwd = [], [os.path.realpath(sys.executable)], scratch
     config |= settings | {
         "mode": mode,

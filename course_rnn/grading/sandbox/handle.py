@@ -3,7 +3,8 @@
 No student code runs in the server, yet the grader treats its stream as untrusted (the server
 shares a sandbox with the submissions it forks): frames are size-capped and parsed as data
 (``protocol.FrameReader``), every read has a deadline, and stopping it kills its whole process
-group (bwrap and, through ``--die-with-parent`` and the PID namespace, everything inside).
+group (bwrap and, through ``--die-with-parent`` and the PID namespace, everything inside), then
+whatever is left in its control group or runs as its uid.
 """
 
 import contextlib
@@ -13,6 +14,7 @@ import subprocess
 import time
 
 from . import protocol
+from .server import descendants  # the same walk of /proc as the server's sweep
 
 
 class ServerHandle:
@@ -24,10 +26,13 @@ class ServerHandle:
         slot:           the server's number in the pool
         uid:            the uid its submissions run as (None: the server's own)
         max_bytes:      the largest frame accepted from it
+        group:          its control group (``cgroups.Group``), joined once it is ready, or None
     """
 
-    def __init__(self, argv: list, env: dict, cwd: str, log_path: str, slot: int, uid, max_bytes):
-        self.slot, self.uid, self.ready = slot, uid, False
+    def __init__(
+        self, argv: list, env: dict, cwd: str, log_path: str, slot: int, uid, max_bytes, group
+    ):
+        self.slot, self.uid, self.ready, self.group = slot, uid, False, group
         self.log_path = log_path
         with open(log_path, "ab") as log:
             self.process = subprocess.Popen(  # our own fixed command line
@@ -58,6 +63,11 @@ class ServerHandle:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def join_group(self) -> None:
+        """Move bwrap and the server into the control group (no submission runs yet)."""
+        if self.group is not None:
+            self.group.adopt([self.process.pid, *descendants(self.process.pid)])
+
     def stop(self, *, kill: bool) -> None:
         """Ask the server to exit (or kill it and its whole sandbox); wait for it. Idempotent."""
         with contextlib.suppress(OSError):
@@ -69,6 +79,8 @@ class ServerHandle:
                 os.killpg(self.process.pid, signal.SIGKILL)  # bwrap, and with it the namespace
             self.process.wait()
         self.process.stdout.close()
+        if self.group is not None:
+            self.group.remove()
         if self.uid is not None:
             kill_uid(self.uid)
 

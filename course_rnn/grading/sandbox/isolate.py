@@ -5,9 +5,10 @@ session of its own, only the fds it needs (stdin from /dev/null, stdout and stde
 capture pipe, the socket to the server), rlimits (CPU seconds, address space relative to what the
 server already maps, since torch alone maps gigabytes of virtual memory; file size; processes;
 no core dumps), then, where the server may, a dedicated unprivileged uid (``RLIMIT_NPROC`` is
-ignored for root, so this is what bounds a fork bomb), no new privileges, and a fresh empty
-working folder after wiping what the previous submission of this uid left. Every process the
-submission forks later inherits all of this.
+ignored for root, so this is what bounds a fork bomb), no new privileges, first in line for the
+out-of-memory killer, a fresh empty working folder after wiping what the previous submission of
+this uid left, Landlock rules where the mode asks for them (``landlock.py``) and, last, the
+seccomp filter (``seccomp.py``). Every process the submission forks later inherits all of this.
 """
 
 import contextlib
@@ -18,6 +19,8 @@ import shutil
 import signal
 import sys
 import tempfile
+
+from . import landlock, seccomp
 
 _libc = ctypes.CDLL(None, use_errno=True)
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
@@ -54,8 +57,14 @@ def confine(config: dict, sock: int, output: int, channel: int) -> None:
         prctl(PR_SET_DUMPABLE, 1)  # a normal process again (/proc/self readable)
     prctl(PR_SET_NO_NEW_PRIVS, 1)  # no setuid programs
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after the uid change, which clears it
+    with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as adj:
+        adj.write("1000")  # out of memory in its group: the submission goes, not the server
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # too large a file: an OSError, not death
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # the server ignores it
     workdir = _fresh_workdir(config["scratch"])
+    if config["landlock"] and not landlock.restrict(config["readable"], [config["scratch"]]):
+        raise OSError("this mode needs Landlock, which the kernel no longer offers")
+    seccomp.install()
     os.chdir(workdir)
     for name in ("HOME", "TMPDIR", "MPLCONFIGDIR"):
         os.environ[name] = workdir

@@ -236,7 +236,9 @@ def decode(tree, arrays: list, *, refs: bool, used: set | None = None, depth: in
         ProtocolError: anything else.
     """
     used = set() if used is None else used
-    if tree is None or type(tree) in (bool, int, float, str):
+    if type(tree) is str:
+        return tree if refs else safe_text(tree)
+    if tree is None or type(tree) in (bool, int, float):
         return tree
     if depth >= MAX_DEPTH:
         raise ProtocolError("value nested too deeply")
@@ -250,9 +252,12 @@ def decode(tree, arrays: list, *, refs: bool, used: set | None = None, depth: in
     if tag == "__dict__" and type(body) is list:
         if not all(type(p) is list and len(p) == 2 and type(p[0]) is str for p in body):
             raise ProtocolError("malformed dict in value tree")
-        return {k: decode(v, arrays, refs=refs, used=used, depth=depth + 1) for k, v in body}
+        return {
+            (k if refs else safe_text(k)): decode(v, arrays, refs=refs, used=used, depth=depth + 1)
+            for k, v in body
+        }
     if tag == "__opaque__" and type(body) is str:
-        return Opaque(body[:100])
+        return Opaque(safe_text(body[:100]))
     if tag == "__ref__" and refs and _is_ref(body):
         return Ref(body[0], body[1])
     if tag in ("__nd__", "__np__", "__tensor__") and type(body) is int:
@@ -287,6 +292,19 @@ def _as_tensor(array: np.ndarray):
         return torch.from_numpy(array)
     except TypeError:  # a dtype torch lacks
         return array
+
+
+def safe_text(text: str) -> str:
+    """``text`` with every lone surrogate written as ``\\udXXX``: always encodable as UTF-8.
+
+    JSON may carry ``"\\ud800"``, which ``json.loads`` turns into a lone surrogate that no file
+    or terminal can take; a student's exception message is enough to make one.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def truncate(text: str, limit: int) -> str:

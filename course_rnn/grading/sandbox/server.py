@@ -8,7 +8,11 @@ sends "go", waits for the result with the step's timeout, kills the step's proce
 time is up, and streams one result frame per step back to the grader; after the last step it
 kills every process the submission left behind (``kill(-1)`` inside the PID namespace, else every
 descendant, which all come back to this process because it is a child subreaper) and reaps them
-before it answers "done", so nothing outlives a submission and nothing reaches the next one.
+before it answers "done", then removes the System V IPC objects the submission made (the seccomp
+filter already refuses them: this is the second line), so nothing outlives a submission and
+nothing reaches the next one. Under bubblewrap the server is pid 1 of its namespace: orphans come
+back to it, ``kill(-1)`` spares only it, and a signal from inside cannot kill it. It runs on the
+CPU cores the grader gave it, which its submissions cannot change.
 What the submission's processes send is parsed only as data and passed on for the grader to
 check; a broken or forged message ends that submission, not the server.
 """
@@ -27,6 +31,7 @@ import sys
 import time
 
 from . import isolate, protocol, worker
+from .ipc import ipc_objects, remove_ipc
 from .records import Call
 
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
@@ -44,6 +49,9 @@ def main(config: dict) -> None:
     isolate.prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans of a submission come back to us
     isolate.prctl(PR_SET_DUMPABLE, 0)  # no ptrace or /proc/<pid>/mem by a same-uid submission
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as pid 1 it is the one signal that would work
+    if config.get("cpus"):  # one core per server: a busy neighbour runs elsewhere
+        os.sched_setaffinity(0, config["cpus"])
     if not config["pidns"]:
         isolate.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() == 1:
@@ -105,6 +113,7 @@ class Server:
         self.send({"kind": "done"})
 
     def _run_steps(self, steps: list) -> None:
+        ipc_before = ipc_objects()
         ours, theirs = socket.socketpair()
         output_r, output_w = os.pipe()
         with contextlib.suppress(OSError):  # fewer wake-ups when a submission prints a lot
@@ -125,6 +134,7 @@ class Server:
                 _reap()
         finally:
             self.sweep()
+            remove_ipc(ipc_before, self.config["child_uid"])
             ours.close()
             os.close(output_r)
 

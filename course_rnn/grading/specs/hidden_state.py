@@ -1,16 +1,23 @@
-"""Public spec of the exercise "hidden_state": an RNN step, a sequence, sampling with temperature.
+"""Public spec of the exercise "hidden_state": the recurrence, and the layers around it.
 
-The functions follow torch.nn.RNN (tanh): h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh),
-time-major (T, B, D) inputs. Sampling is split into a deterministic softmax with temperature and
-inverse-CDF sampling from given uniforms, so the same uniforms always pick the same tokens.
+Four tasks: one step of the tanh RNN, the RNN over a sequence, the embedding lookup that turns
+token ids into input vectors, and the temporal affine (output) layer that turns every state into
+logits. The functions follow torch.nn.RNN (tanh), time-major:
+h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh); x_t = E[token_t]; o_t = h_t W_hy^T + b_y.
 
-Book: "The hidden state" (the cell; sampling from a character model). The references are the
-package's NumPy twins, called in the trusted process (or in the student's own, for self-checks).
+Book: "The hidden state" (the cell, a sequence) and "Backpropagation through time", section
+"Through the output layer" (embedding and output layer). The references are the package's NumPy
+functions, called in the trusted process (or in the student's own, for self-checks).
 """
 
 import numpy as np
 
 from course_rnn.grading.tasks import Edge, Output, Task
+
+
+def tokens_from(fill, shape, V):
+    """Integer token ids in [0, V) from a fill: linspace gives sorted ids with repeats."""
+    return np.minimum(np.floor(fill(shape, 0.0, float(V))), V - 1).astype(np.int64)
 
 
 def _step_inputs(fill, B, D, H, scale=1.0):
@@ -37,49 +44,65 @@ def _sequence_inputs(fill, T, B, D, H, scale=1.0):
     return (x, h0, *params)
 
 
+def torch_keys(W_ih, W_hh, b_ih, b_hh):
+    """The four RNN parameters keyed as torch.nn.RNN's state_dict (the package's sequence API)."""
+    return {"weight_ih_l0": W_ih, "weight_hh_l0": W_hh, "bias_ih_l0": b_ih, "bias_hh_l0": b_hh}
+
+
 def _sequence_reference(x, h0, W_ih, W_hh, b_ih, b_hh):
     from course_rnn.numpy_nn.rnn import rnn_forward
 
-    params = {"weight_ih_l0": W_ih, "weight_hh_l0": W_hh, "bias_ih_l0": b_ih, "bias_hh_l0": b_hh}
-    h, h_n, _ = rnn_forward(x, params, h0[None])
+    h, h_n, _ = rnn_forward(x, torch_keys(W_ih, W_hh, b_ih, b_hh), h0[None])
     return h, h_n[0]
 
 
-def _softmax_inputs(fill, B, V, temperature, scale=1.0):
-    return fill((B, V), -2.0, 1.5) * scale, float(temperature)
+def _embedding_inputs(fill, T, B, V, D, same=0, int32=0):
+    """(tokens, E); ``same`` = 1 puts one token at every position, ``int32`` narrows the ids."""
+    E = fill((V, D), -1.0, 1.2)
+    tokens = tokens_from(fill, (T, B), V)
+    if same:
+        tokens[:] = V // 2
+    return tokens.astype(np.int32) if int32 else tokens, E
 
 
-def _softmax_reference(logits, temperature):
-    from course_rnn.numpy_nn.functional import softmax
+def _embedding_reference(tokens, E):
+    from course_rnn.numpy_nn.layers import embedding_forward
 
-    return (softmax(logits / temperature, axis=-1),)
-
-
-def _sample_inputs(fill, B, V, temperature, scale=1.0):
-    logits, temperature = _softmax_inputs(fill, B, V, temperature, scale)
-    u = fill((B,), 0.03, 0.97)
-    return logits, temperature, u
+    return (embedding_forward(tokens, E)[0],)
 
 
-def _sample_reference(logits, temperature, u):
-    (probs,) = _softmax_reference(logits, temperature)
-    cdf = np.cumsum(probs, axis=-1)  # (B, V)
-    ids = (cdf <= u[:, None]).sum(axis=-1)  # (B,) the smallest i with u < cdf[i]
-    return (np.minimum(ids, cdf.shape[-1] - 1).astype(np.int64),)  # rounding: cdf[-1] may be < 1
+def _affine_inputs(fill, T, B, H, V, scale=1.0):
+    """(h, W_hy, b_y): states in (-1, 1) as a tanh RNN makes them, and the head's parameters."""
+    h = fill((T, B, H), -0.9, 0.9)
+    W_hy = fill((V, H), -0.6, 0.5) * scale
+    b_y = fill((V,), -0.3, 0.4)
+    return h, W_hy, b_y
 
 
-_H_T_HINT = "h_t = tanh(x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh): both weights transposed"
+def _affine_reference(h, W_hy, b_y):
+    from course_rnn.numpy_nn.layers import temporal_affine_forward
+
+    return (temporal_affine_forward(h, W_hy, b_y)[0],)
+
 
 TASKS = (
     Task(
         name="rnn_step_forward",
         params=("x_t", "h_prev", "W_ih", "W_hh", "b_ih", "b_hh"),
-        outputs=(Output("h_t", "B H", hint=_H_T_HINT + ", both biases added."),),
+        outputs=(
+            Output(
+                "h_t",
+                "B H",
+                hint="h_t = tanh(x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh): both weights "
+                "transposed, both biases added.",
+            ),
+        ),
         build=_step_inputs,
         reference=_step_reference,
         public={"B": 3, "D": 2, "H": 4},
         edges=(
             Edge("B = 1 (a single sequence)", {"B": 1, "D": 3, "H": 2}),
+            Edge("H = 1 (a single unit)", {"B": 2, "D": 3, "H": 1}),
             Edge("large inputs (tanh saturates at ±1)", {"B": 2, "D": 3, "H": 4, "scale": 2000}),
         ),
     ),
@@ -103,44 +126,43 @@ TASKS = (
         ),
     ),
     Task(
-        name="softmax_with_temperature",
-        params=("logits", "temperature"),
+        name="embedding_forward",
+        params=("tokens", "E"),
         outputs=(
             Output(
-                "probs",
-                "B V",
-                hint="softmax(logits / temperature) over the last axis (the vocabulary); "
-                "subtract each row's maximum before np.exp so large logits cannot overflow.",
+                "x",
+                "T B D",
+                hint="x[t, b] is row tokens[t, b] of E: integer-array indexing, E[tokens], does "
+                "it for every position at once.",
             ),
         ),
-        build=_softmax_inputs,
-        reference=_softmax_reference,
-        public={"B": 2, "V": 5, "temperature": 0.5},
+        build=_embedding_inputs,
+        reference=_embedding_reference,
+        public={"T": 4, "B": 3, "V": 5, "D": 2},
         edges=(
-            Edge("temperature = 1 (the plain softmax)", {"B": 3, "V": 4, "temperature": 1.0}),
-            Edge("logits near ±1000", {"B": 2, "V": 6, "temperature": 0.7, "scale": 600}),
+            Edge("one token at every position", {"T": 3, "B": 2, "V": 4, "D": 3, "same": 1}),
+            Edge("V = 1 (a single token)", {"T": 2, "B": 3, "V": 1, "D": 4}),
+            Edge("tokens of dtype int32", {"T": 2, "B": 2, "V": 6, "D": 3, "int32": 1}),
         ),
     ),
     Task(
-        name="sample_tokens",
-        params=("logits", "temperature", "u"),
+        name="temporal_affine_forward",
+        params=("h", "W_hy", "b_y"),
         outputs=(
             Output(
-                "ids",
-                "B",
-                kind="index",
-                hint="ids[b] is the smallest i with u[b] < cumsum(probs[b])[i], where probs is "
-                "softmax_with_temperature(logits, temperature); return integers.",
+                "o",
+                "T B V",
+                hint="o[t] = h[t] @ W_hy.T + b_y at every step; one product over the whole "
+                "(T, B, H) array does all steps at once.",
             ),
         ),
-        build=_sample_inputs,
-        reference=_sample_reference,
-        public={"B": 5, "V": 6, "temperature": 0.8},
+        build=_affine_inputs,
+        reference=_affine_reference,
+        public={"T": 3, "B": 2, "H": 4, "V": 5},
         edges=(
-            Edge(
-                "a low temperature (0.01) picks the argmax", {"B": 4, "V": 5, "temperature": 0.01}
-            ),
-            Edge("a high temperature (100)", {"B": 6, "V": 3, "temperature": 100.0}),
+            Edge("T = 1 and B = 1", {"T": 1, "B": 1, "H": 3, "V": 4}),
+            Edge("V = 1 (a single output)", {"T": 2, "B": 3, "H": 2, "V": 1}),
+            Edge("V = H (a square W_hy)", {"T": 2, "B": 2, "H": 3, "V": 3}),
         ),
     ),
 )

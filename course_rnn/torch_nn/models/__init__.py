@@ -16,7 +16,7 @@ Seq2Seq                (S, B) ids                  (T, B, V)            cross-en
 =====================  ==========================  ===================  ========================
 
 Padded batches: pass ``inputs=(x, lengths)``; targets on padding hold IGNORE_INDEX (-100).
-Book: chapter "Applications"; chapter "RNNs vs Transformers".
+Book: chapter "Applications"; chapter "RNNs and Transformers".
 """
 
 from course_rnn.torch_nn.models.classifier import BagOfWordsClassifier, SequenceClassifier

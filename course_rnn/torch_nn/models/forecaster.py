@@ -3,8 +3,8 @@
 The encoder reads the window; one linear layer maps its summary (the state after the last step)
 to all H·O future values at once ("direct multi-step" forecasting). The adding problem is the
 case H = 1, O = 1: pass its targets (B,) as ``targets[None, :, None]`` (1, B, 1).
-Book: chapter "Applications", section "Forecasting"; chapter "Vanishing gradients and gated
-cells" (the adding problem).
+Book: chapter "Applications", section "Forecasting"; chapter "Backpropagation through time"
+(the adding problem).
 """
 
 import torch.nn.functional as F

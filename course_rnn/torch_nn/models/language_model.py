@@ -4,8 +4,8 @@ At step t the model has read x_0 … x_t and scores x_{t+1}; the targets are the
 one (``course_rnn.data.random_windows``). Its loss in bits per character is the chapter's
 yardstick. ``bidirectional`` is refused: a right-to-left pass (or full attention) would read the
 very symbol it is asked to predict (``config.check_unidirectional``).
-Book: chapter "Applications", section "Character language models"; chapter "RNNs vs
-Transformers" (the same model with ``cell="transformer"``).
+Book: chapter "Character language models"; chapter "RNNs and Transformers" (the same model
+with ``cell="transformer"``).
 """
 
 import torch

@@ -1,9 +1,11 @@
-"""Hostile submissions, each with the score a fair grader gives it.
+"""Hostile submissions, each with the tests a fair grader fails it on.
 
-Every student submits a correct bptt.ipynb (11 points) and a hidden_state.ipynb (9 points) with
-one attack added (a cell inserted after the set-up cell, or a function replaced). A fair grader
-skips what misbehaves, keeps every point earned by honest work, and gives no point for a wrong
-answer however the comparison was attacked. ``expected`` is that fair total (out of 20).
+Every student submits the instructor's notebooks, with one attack added to hidden_state.ipynb (a
+cell inserted after the set-up cell, or a function replaced). A fair grader skips what
+misbehaves, keeps every point earned by honest work, and gives no point for a wrong answer
+however the comparison was attacked. ``loses`` names the hidden_state tests the attack fairly
+costs (``"task"``: its public checks and hidden cases, ``"task/hidden"``: the hidden cases only,
+``"*"``: every test of the notebook); every other test scores what a perfect student scores.
 
 ``context`` gives the paths and port an attack aims at: the real solutions folder, the grader's
 OUT folder, a port the test listens on, and a marker that a detached process carries.
@@ -12,16 +14,17 @@ OUT folder, a port the test listens on, and a marker that a detached process car
 from dataclasses import dataclass
 
 WRONG_STEP = "def rnn_step_forward(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):\n    return 0 * h_prev\n"
-WRONG_SOFTMAX = (
-    "def softmax_with_temperature(logits, temperature):\n"
-    "    return np.ones_like(logits) / logits.shape[-1]\n"
+WRONG_AFFINE = (
+    "def temporal_affine_forward(h, W_hy, b_y):\n"
+    "    return np.zeros((*h.shape[:2], W_hy.shape[0]))\n"
 )
+STEP_AND_SEQUENCE = ("rnn_step_forward", "rnn_forward")  # rnn_forward calls rnn_step_forward
 
 
 @dataclass(frozen=True)
 class Hostile:
     name: str
-    expected: float  # the fair total out of 20
+    loses: tuple[str, ...] = ()  # the hidden_state tests it fairly fails (see above)
     insert: tuple[str, ...] = ()  # cells put after the set-up cell of hidden_state.ipynb
     replace: tuple[tuple[str, str], ...] = ()  # (function, new source) in hidden_state.ipynb
     raw: str = ""  # the whole hidden_state.ipynb file, instead of a notebook
@@ -33,10 +36,10 @@ def corpus(context: dict) -> tuple[Hostile, ...]:
     """The hostile submissions, aimed at ``context``'s paths (solutions, out, port, marker)."""
     c = context
     return (
-        Hostile("infinite_loop_cell", 20, insert=("while True:\n    pass",), says="longer than"),
+        Hostile("infinite_loop_cell", insert=("while True:\n    pass",), says="longer than"),
         Hostile(
             "infinite_loop_in_function",
-            18,  # the public cases (T <= 4) pass; the hidden case with T = 7 hangs: 2 points lost
+            ("rnn_forward/hidden",),  # the public cases (T <= 4) pass; the hidden T = 7 hangs
             replace=(
                 (
                     "rnn_forward",
@@ -48,33 +51,30 @@ def corpus(context: dict) -> tuple[Hostile, ...]:
                 ),
             ),
         ),
-        Hostile("os_exit_cell", 20, insert=("import os\nos._exit(3)",)),
+        Hostile("os_exit_cell", insert=("import os\nos._exit(3)",)),
         Hostile(
             "os_exit_in_function",
-            18,
+            ("temporal_affine_forward",),
             replace=(
                 (
-                    "sample_tokens",
-                    "def sample_tokens(logits, temperature, u):\n    import os\n    os._exit(0)\n",
+                    "temporal_affine_forward",
+                    "def temporal_affine_forward(h, W_hy, b_y):\n    import os\n    os._exit(0)\n",
                 ),
             ),
-            says="sample_tokens",
+            says="temporal_affine_forward",
         ),
-        Hostile("sys_exit_cell", 20, insert=("import sys\nsys.exit('bye')",), says="SystemExit"),
+        Hostile("sys_exit_cell", insert=("import sys\nsys.exit('bye')",), says="SystemExit"),
         Hostile(
             "exception_at_import",
-            20,
             insert=("import a_module_that_does_not_exist",),
             says="ModuleNotFoundError",
         ),
-        Hostile(
-            "allocate_3_gib", 20, insert=("block = np.ones(3 * 1024**3 // 8)\nblock[::4096] = 2",)
-        ),
-        Hostile("print_20_mb", 20, insert=("print('x' * 20_000_000)",)),
-        Hostile("fork_bomb", 20, insert=("import os\nwhile True:\n    os.fork()",)),
+        Hostile("allocate_3_gib", insert=("block = np.ones(3 * 1024**3 // 8)\nblock[::4096] = 2",)),
+        Hostile("print_20_mb", insert=("print('x' * 20_000_000)",)),
+        Hostile("fork_bomb", insert=("import os\nwhile True:\n    os.fork()",)),
         Hostile(
             "patch_numpy",
-            15,  # rnn_step_forward is wrong (2), and rnn_forward calls it (3)
+            STEP_AND_SEQUENCE,  # rnn_step_forward is wrong, and rnn_forward calls it
             insert=(
                 "import numpy\nnumpy.allclose = lambda *a, **k: True\n"
                 "numpy.testing.assert_allclose = lambda *a, **k: None\n"
@@ -84,16 +84,16 @@ def corpus(context: dict) -> tuple[Hostile, ...]:
         ),
         Hostile(
             "patch_builtins",
-            16,  # softmax is wrong (2), and sample_tokens calls it (2)
+            ("temporal_affine_forward",),
             insert=(
                 "import builtins\nbuiltins.abs = lambda *a: 0\nbuiltins.all = lambda *a: True\n"
                 "builtins.any = lambda *a: False\nbuiltins.round = lambda *a, **k: 0",
             ),
-            replace=(("softmax_with_temperature", WRONG_SOFTMAX),),
+            replace=(("temporal_affine_forward", WRONG_AFFINE),),
         ),
         Hostile(
             "patch_grader",
-            15,
+            STEP_AND_SEQUENCE,
             insert=(
                 "import sys\nimport course_rnn.grading\n"
                 "course_rnn.grading.check = lambda *a, **k: True\n"
@@ -109,7 +109,7 @@ def corpus(context: dict) -> tuple[Hostile, ...]:
         ),
         Hostile(
             "read_hidden_tests",
-            15,  # only a copy of the hidden tests would make rnn_step_forward right
+            STEP_AND_SEQUENCE,  # only a copy of the hidden tests would make them right
             insert=(
                 "import pathlib\nleak = ''\n"
                 f"for p in ({str(c['solutions'] / 'tests' / 'hidden_state.py')!r},"
@@ -131,7 +131,6 @@ def corpus(context: dict) -> tuple[Hostile, ...]:
         ),
         Hostile(
             "write_into_out",
-            20,
             insert=(
                 "import os\n"
                 f"for path in ({str(c['out'] / 'grades.csv')!r}, "
@@ -144,20 +143,20 @@ def corpus(context: dict) -> tuple[Hostile, ...]:
         ),
         Hostile(
             "detached_daemon",
-            20,
             insert=(
                 "import subprocess, sys\n"
                 "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)', "
                 f"{c['marker']!r}], start_new_session=True,\n"
                 "                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)",
+                # A shell whose $0 is the marker, kept alive by the ":" after sleep (a lone
+                # command would be exec'd, dropping the marker; `sleep 300 MARKER` exits at once).
                 "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
-                f"        os.execvp('sleep', ['sleep', '300', {c['marker']!r}])\n"
+                f"        os.execv('/bin/sh', ['sh', '-c', 'sleep 300; :', {c['marker']!r}])\n"
                 "    os._exit(0)",
             ),
         ),
         Hostile(
             "network",
-            20,
             insert=(
                 "import socket\n"
                 f"for address in (('127.0.0.1', {c['port']}), ('1.1.1.1', 53)):\n"
@@ -169,13 +168,13 @@ def corpus(context: dict) -> tuple[Hostile, ...]:
         ),
         Hostile(
             "corrupt_notebook",
-            11,
+            ("*",),
             raw='{"cells": [{"cell_type": "code", "sour',
             says="is not valid JSON",
         ),
         Hostile(
             "wrong_shapes",
-            15,
+            STEP_AND_SEQUENCE,
             replace=(
                 (
                     "rnn_step_forward",
@@ -183,11 +182,11 @@ def corpus(context: dict) -> tuple[Hostile, ...]:
                     "    return np.tanh(x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh).T\n",
                 ),
             ),
-            says="h_t has shape (4, 3); expected (B, H) = (3, 4)",
+            says="h_t has shape",
         ),
         Hostile(
             "nan_results",
-            17,
+            ("rnn_forward",),
             replace=(
                 (
                     "rnn_forward",
@@ -195,11 +194,11 @@ def corpus(context: dict) -> tuple[Hostile, ...]:
                     "    h = np.full((x.shape[0], *h0.shape), np.nan)\n    return h, h[-1]\n",
                 ),
             ),
-            says="h has 40 NaN or infinite entries",
+            says="NaN or infinite entries",
         ),
         Hostile(
             "calls_reference_in_function",
-            15,
+            STEP_AND_SEQUENCE,
             replace=(
                 (
                     "rnn_step_forward",
@@ -212,7 +211,7 @@ def corpus(context: dict) -> tuple[Hostile, ...]:
         ),
         Hostile(
             "imports_reference_in_cell",
-            17,
+            ("rnn_forward",),
             insert=("from course_rnn.numpy_nn.rnn import rnn_forward as reference_forward",),
             replace=(
                 (
