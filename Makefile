@@ -16,6 +16,8 @@ NBVAL := --nbval-current-env --nbval-cell-timeout=120
 CHECKED_NOTEBOOKS = $(wildcard book/*.ipynb solutions/*.ipynb)
 STUDENT_NOTEBOOKS = $(wildcard exercises/*.ipynb)
 JB_FLAGS := -W -n --keep-going --all
+# torch's version is written only in constraints.txt (`make lock` keeps it: edit that line to move).
+TORCH_PIN = $(shell grep -m1 '^torch==' constraints.txt)
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
@@ -84,9 +86,9 @@ lab: setup  ## open JupyterLab in the course environment
 
 lock:  ## regenerate constraints.txt from a fresh resolution (review the diff!)
 	rm -rf /tmp/course-rnn-lock && $(PYTHON) -m venv /tmp/course-rnn-lock
-	/tmp/course-rnn-lock/bin/pip install --quiet "torch==2.13.0" -e ".[test,book,lab]"
+	/tmp/course-rnn-lock/bin/pip install --quiet "$(TORCH_PIN)" -e ".[test,book,lab]"
 	{ sed -n '1,3p' constraints.txt; /tmp/course-rnn-lock/bin/pip freeze --all --exclude-editable | grep -vE "^(setuptools|wheel)==" \
-		| sed 's/^torch==2.13.0+cpu$$/torch==2.13.0/'; } > constraints.new && mv constraints.new constraints.txt
+		| sed 's/^\(torch==[^+]*\)+cpu$$/\1/'; } > constraints.new && mv constraints.new constraints.txt
 
 clean:  ## remove the built book (keeps .venv)
 	rm -rf _build _build.log _extra

@@ -1,4 +1,4 @@
-"""The book's configuration keeps the decisions of shared/DESIGN.md §3 (each measured there)."""
+"""The book's configuration keeps the decisions measured in CONTRIBUTING.md."""
 
 import re
 from pathlib import Path

@@ -5,7 +5,9 @@ Students only need :func:`check` (``from course_rnn.grading import check``). Ins
 this package is cheap: ``check`` and the grader load on first use, so ``course-rnn --help`` stays
 instant.
 
-Book: "How to use this book" (exercises). Design: shared/DESIGN.md §6 (security model).
+Book: "How to use this book" (exercises).
+
+Security model: CONTRIBUTING.md, section on the grader's security model.
 """
 
 __all__ = ["CheckResult", "check"]

@@ -1,11 +1,11 @@
 """The ordered checks of a task and their messages, shared by the self-check and the grader.
 
-Order (STYLE.md §3.9), stopping at the first failure: signature → shapes → values (the public
-``np.linspace`` fixture) → gradient check → edge cases. Every message says what was expected and
-what came back (``h_t has shape (3, 5); expected (B, H) = (3, 4)``) and, where it can, what the
-difference looks like (transposed, a constant factor, only some rows): a diagnosis, not the
-answer. The formula-level hint of the output is returned separately (:attr:`Verdict.hint`): the
-self-check shows it only once the same check has failed before. Hidden cases are judged by
+Order (CONTRIBUTING.md, "Adding an exercise"), stopping at the first failure: signature → shapes →
+values (the public ``np.linspace`` fixture) → gradient check → edge cases. Every message says what
+was expected and what came back (``h_t has shape (3, 5); expected (B, H) = (3, 4)``) and, where it
+can, what the difference looks like (transposed, a constant factor, only some rows): a diagnosis,
+not the answer. The formula-level hint of the output is returned separately (:attr:`Verdict.hint`):
+the self-check shows it only once the same check has failed before. Hidden cases are judged by
 :func:`passes_hidden`, which says only yes or no: nothing about their inputs.
 
 Whatever a student's function returns is treated as untrusted *data*: its type, dtype, shape and

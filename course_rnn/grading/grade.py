@@ -11,9 +11,10 @@ so a re-run after ``kill -9`` resumes where it stopped. A provisional record (a 
 worker or an engine failure decided part of it) is graded again on every run, and ``regrade``
 names students to grade again anyway.
 
-Trust (shared/DESIGN.md §6): this process owns the hidden cases (drawn with the secret seed), the
-reference outputs and every comparison; the sandboxed worker only receives inputs and returns
-data. This module never prints; the CLI reports progress through ``on_start``/``on_student``.
+Trust (CONTRIBUTING.md, "The grader's security model"): this process owns the hidden cases (drawn
+with the secret seed), the reference outputs and every comparison; the sandboxed worker only
+receives inputs and returns data. This module never prints; the CLI reports progress through
+``on_start``/``on_student``.
 """
 
 import functools

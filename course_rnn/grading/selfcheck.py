@@ -1,10 +1,10 @@
 """Student self-checks: ``check("rnn_step_forward", rnn_step_forward)`` after each task.
 
 Runs in the student's own process, for feedback only (the instructor grader never trusts this
-process; see shared/DESIGN.md §6). The checks and messages are the grader's public checks
-(``compare.py``), run on the public ``np.linspace`` fixtures: signature → shapes → values →
-gradient check → edge cases, stopping at the first failure. The expected values come from the
-package's reference implementations. Hidden cases are never used here.
+process; see CONTRIBUTING.md, "The grader's security model"). The checks and messages are the
+grader's public checks (``compare.py``), run on the public ``np.linspace`` fixtures: signature →
+shapes → values → gradient check → edge cases, stopping at the first failure. The expected values
+come from the package's reference implementations. Hidden cases are never used here.
 
 Three things only the student's process can do, added here:
 

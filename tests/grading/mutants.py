@@ -1,9 +1,9 @@
 """Known-wrong versions of the exercise functions, each with the check it must fail.
 
-Each mutant is one classic mistake (STYLE.md §3.9), written as a student would write it. The
-tests assert that the self-check and the grader stop at the intended stage with a message that
-says what is wrong (the diagnosis, shown before any hint), and that the grader's hidden cases
-fail too. Every graded task has at least two mutants.
+Each mutant is one classic mistake (CONTRIBUTING.md, "Adding an exercise"), written as a student
+would write it. The tests assert that the self-check and the grader stop at the intended stage with
+a message that says what is wrong (the diagnosis, shown before any hint), and that the grader's
+hidden cases fail too. Every graded task has at least two mutants.
 """
 
 from dataclasses import dataclass

@@ -7,8 +7,9 @@ softmax cross-entropy with its gradient; gradient-norm clipping equal to
 ``torch.nn.utils.clip_grad_norm_`` (one global norm, in place).
 
 The backward functions take the forward's arrays explicitly (no opaque cache) and return the
-gradients in the order of the forward's inputs, then the parameters' (STYLE.md §3.3). The
-upstream gradient from the outputs is ``dout``; ``dh_t`` always means the total dL/dh_t.
+gradients in the order of the forward's inputs, then the parameters' (CONTRIBUTING.md, "Code
+style"). The upstream gradient from the outputs is ``dout``; ``dh_t`` always means the total
+dL/dh_t.
 
 Book: "Backpropagation through time" (the step, the recursion, "Through the output layer",
 clipping, "Checking a backward pass"). References: the package's NumPy backward passes.
