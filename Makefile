@@ -22,7 +22,7 @@ export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
 .PHONY: help setup book test lint format unit nbval build-book browser notebooks lab lock clean \
-	system-deps release
+	system-deps release experiments
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -72,6 +72,12 @@ browser: setup system-deps  ## open the built book in headless Chromium with the
 
 test: system-deps lint unit nbval build-book browser  ## set up and run every check
 	@echo "make test: all checks passed"
+
+# --- experiments ------------------------------------------------------------------------------
+EXPERIMENTS = $(filter-out experiments/provenance.py,$(wildcard experiments/*.py))
+
+experiments: setup  ## re-run every sweep in experiments/ (each <= 10 min) into course_rnn/results/
+	@for script in $(EXPERIMENTS); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # --- authoring ----------------------------------------------------------------------------------
 notebooks: setup  ## re-execute every notebook in place, deterministically, then re-release
