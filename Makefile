@@ -12,6 +12,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MATHJAX := _extra/mathjax
+AXE := node_modules/axe-core/axe.min.js
 NBVAL := --nbval-current-env --nbval-cell-timeout=120
 CHECKED_NOTEBOOKS = $(wildcard book/*.ipynb solutions/*.ipynb)
 STUDENT_NOTEBOOKS = $(wildcard exercises/*.ipynb)
@@ -22,7 +23,7 @@ export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
 .PHONY: help setup book test lint format unit nbval build-book browser notebooks lab lock clean \
-	system-deps release experiments
+	system-deps release experiments dist
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -38,6 +39,11 @@ $(MATHJAX)/tex-mml-chtml.js: $(STAMP) tools/vendor_mathjax.py
 	$(BIN)/python tools/vendor_mathjax.py $(MATHJAX)
 
 setup: $(STAMP) $(MATHJAX)/tex-mml-chtml.js  ## create .venv with the pinned versions (constraints.txt)
+
+# axe-core, the browser test's accessibility audit: the version pinned in package-lock.json.
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
 
 # --- the book -----------------------------------------------------------------------------------
 build-book: setup
@@ -64,10 +70,10 @@ nbval: setup  ## re-run every notebook and compare with its stored outputs
 		$(CHECKED_NOTEBOOKS)
 	$(if $(STUDENT_NOTEBOOKS),$(BIN)/pytest -q --nbval-lax $(NBVAL) $(STUDENT_NOTEBOOKS))
 
-system-deps:  ## install chromium and bubblewrap with apt when root, or say what is missing
+system-deps:  ## install chromium, bubblewrap and npm with apt when root, or say what is missing
 	@$(PYTHON) tools/ensure_system_deps.py
 
-browser: setup system-deps  ## open the built book in headless Chromium with the network off
+browser: setup system-deps $(AXE)  ## open the built book offline in headless Chromium; audit it
 	$(BIN)/pytest -q --run-browser tests/browser
 
 test: system-deps lint unit nbval build-book browser  ## set up and run every check
@@ -93,8 +99,14 @@ lab: setup  ## open JupyterLab in the course environment
 lock:  ## regenerate constraints.txt from a fresh resolution (review the diff!)
 	rm -rf /tmp/course-rnn-lock && $(PYTHON) -m venv /tmp/course-rnn-lock
 	/tmp/course-rnn-lock/bin/pip install --quiet "$(TORCH_PIN)" -e ".[test,book,lab]"
-	{ sed -n '1,3p' constraints.txt; /tmp/course-rnn-lock/bin/pip freeze --all --exclude-editable | grep -vE "^(setuptools|wheel)==" \
+	{ sed -n '1,3p' constraints.txt; /tmp/course-rnn-lock/bin/pip freeze --all --exclude-editable | grep -vE "^wheel==" \
 		| sed 's/^\(torch==[^+]*\)+cpu$$/\1/'; } > constraints.new && mv constraints.new constraints.txt
+
+dist: setup  ## build the sdist and wheel into dist/, check their metadata (twine) and contents
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist .
+	$(BIN)/twine check --strict dist/*
+	$(BIN)/python tools/check_dist.py dist
 
 clean:  ## remove the built book (keeps .venv)
 	rm -rf _build _build.log _extra

@@ -1,14 +1,16 @@
 """The ``course-rnn`` command line: ``--version``, ``--help`` and the instructor subcommands.
 
-The subcommands ``release``, ``grade`` and ``gradescope`` live in ``course_rnn.grading.commands``;
-this module only wires them in. Kept free of heavy imports so ``--help`` is instant: each command
-imports its machinery when it runs.
+The subcommands ``release``, ``grade`` and ``gradescope`` live in ``course_rnn.grading.commands``,
+the students' ``check`` in ``course_rnn.grading.check_command``; this module only wires them in.
+Kept free of heavy imports so ``--help`` is instant: each command imports its machinery when it
+runs.
 """
 
 import argparse
 import sys
 
 from course_rnn import __version__
+from course_rnn.grading.check_command import add_check_command
 from course_rnn.grading.commands import add_commands
 
 
@@ -22,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"course-rnn {__version__}")
     subparsers = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
     add_commands(subparsers)
+    add_check_command(subparsers)  # the students' command
     return parser
 
 

@@ -4,9 +4,9 @@ Every function takes NumPy arrays (torch callers convert once with ``.detach().c
 this module never imports torch), draws on ``ax`` when given or on a new figure, returns the
 ``Figure`` and never calls ``plt.show()``. Shapes use the glossary of ``course_rnn.shapes``.
 Book: "Backpropagation through time", section "Vanishing and exploding gradients"
-(grad_norm_vs_lag); "The hidden state" (hidden_heatmap, scaling_plot, fit_loglog_slope); "LSTM"
-and "GRU" (gate_heatmaps); "RNNs and Transformers" (attention_map); loss_curves wherever a model
-is trained.
+(grad_norm_vs_lag); "The hidden state" (hidden_heatmap, scaling_plot, fit_loglog_slope); "Long
+short-term memory" (grad_norm_vs_lag, gate_heatmaps); "RNNs and Transformers" (attention_map);
+loss_curves wherever a model is trained.
 """
 
 from collections.abc import Mapping, Sequence

@@ -19,6 +19,7 @@ MAX_NOTEBOOK_OUTPUT_BYTES = 1_500_000
 MAX_TEXT_OUTPUT_CHARS = 20_000
 SETUP_CALL = "seed_everything("
 TORCH_IMPORT = re.compile(r"^\s*(import torch|from torch\b)", re.MULTILINE)
+INSTALL_CELL_ID = "install-course-rnn"  # written by tools/install_cell.py, before the set-up cell
 
 
 def all_notebooks(folders):
@@ -40,15 +41,23 @@ def problems(nb, *, executed: bool) -> list[str]:
     """Every rule the notebook breaks, as readable lines (empty when clean)."""
     found = []
     code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+    install = code[0] if code and code[0].get("id") == INSTALL_CELL_ID else None
+    if install:  # the generated install cell comes first; the rules below are about the others
+        code = code[1:]
+    start = (install.execution_count or 0) + 1 if install else 1
     if not code or SETUP_CALL not in code[0].source:
         found.append(f"first code cell must call {SETUP_CALL}...)")
     uses_torch = any(TORCH_IMPORT.search(c.source) for c in code)
     if code and uses_torch and "torch.set_num_threads(1)" not in code[0].source:
         found.append("first code cell must call torch.set_num_threads(1) (the notebook uses torch)")
     counts = [c.execution_count for c in code]
-    if executed and counts != list(range(1, len(code) + 1)):
-        found.append(f"execution counts {counts} are not 1..{len(code)}: re-run `make notebooks`")
-    if not executed and any(counts) and counts != list(range(1, len(code) + 1)):
+    expected = list(range(start, start + len(code)))
+    if executed and counts != expected:
+        found.append(
+            f"execution counts {counts} are not {start}..{start + len(code) - 1}: "
+            "re-run `make notebooks`"
+        )
+    if not executed and any(counts) and counts != expected:
         found.append(f"execution counts {counts} are out of order")
     size = 0
     for i, cell in enumerate(nb.cells):
@@ -126,6 +135,19 @@ def test_torch_notebook_must_fix_threads_in_first_cell():
     found = problems(make_notebook(no_threads, "import torch"), executed=True)
     assert any("torch.set_num_threads(1)" in p for p in found)
     assert problems(make_notebook(no_threads, "import numpy"), executed=True) == []
+
+
+def test_install_cell_may_come_before_the_setup_cell():
+    for counts in ([None, 1, 2], [1, 2, 3]):  # as tools/install_cell.py writes it; as executed
+        nb = make_notebook("%pip install x", SETUP, "a = 1", counts=counts)
+        nb.cells[0]["id"] = INSTALL_CELL_ID
+        assert problems(nb, executed=True) == []
+    nb = make_notebook("%pip install x", "import numpy", SETUP)
+    nb.cells[0]["id"] = INSTALL_CELL_ID
+    assert "first code cell" in problems(nb, executed=True)[0]
+    nb = make_notebook("%pip install x", SETUP, "a = 1", counts=[1, 1, 2])
+    nb.cells[0]["id"] = INSTALL_CELL_ID
+    assert any("execution counts [1, 2]" in p for p in problems(nb, executed=True))
 
 
 def test_out_of_order_execution_is_reported():

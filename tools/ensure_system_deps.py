@@ -3,6 +3,8 @@
 - Chromium (Debian package ``chromium``): the browser test opens the built book in it.
 - bubblewrap (Debian package ``bubblewrap``, command ``bwrap``): the grader confines student code
   with it and, by default, refuses to grade without a working one; the grader's tests need it.
+- Node.js and npm (Debian package ``npm``, which pulls in ``nodejs``): ``make browser`` installs
+  axe-core, the accessibility audit of the browser test, with ``npm ci`` (package-lock.json).
 
 As root with apt, missing packages are installed; otherwise this prints what to install and exits
 non-zero, so CI never silently skips a check.
@@ -38,6 +40,11 @@ def find_bubblewrap() -> str | None:
     return bwrap
 
 
+def find_npm() -> str | None:
+    """Path of npm when Node.js is there too, or None."""
+    return shutil.which("npm") if shutil.which("node") or shutil.which("nodejs") else None
+
+
 # Debian package -> (how to find it, what to tell a user who has no apt)
 NEEDS = {
     "chromium": (find_chromium, "Chromium or Chrome (or set CHROMIUM=/path/to/it)"),
@@ -46,6 +53,7 @@ NEEDS = {
         "a working bubblewrap (the 'bwrap' command; a normal user also needs unprivileged user "
         "namespaces: sudo sysctl -w kernel.unprivileged_userns_clone=1)",
     ),
+    "npm": (find_npm, "Node.js and npm (to install axe-core for the accessibility audit)"),
 }
 
 

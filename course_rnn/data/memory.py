@@ -8,8 +8,9 @@ Token layout of the copy tasks: 0 = blank, 1 = delimiter ("now repeat"), and the
 2 … num_symbols + 1, so the vocabulary has V = num_symbols + 2 ids (:func:`copy_vocab_size`).
 Unscored target steps hold the blank id 0.
 
-Book: chapter "LSTM" (copy, selective copy) and chapter "RNNs and Transformers" (associative
-recall: attention looks the key up, a fixed-size state must store every pair).
+Book: chapter "Long short-term memory" (copy, selective copy) and chapter "RNNs and
+Transformers" (associative recall: attention looks the key up, a fixed-size state must store every
+pair).
 
 References: Arjovsky, Shah & Bengio (2016), "Unitary evolution recurrent neural networks" (copy);
 Gu & Dao (2023), "Mamba" (selective copy); Ba et al. (2016), "Using fast weights to attend to the

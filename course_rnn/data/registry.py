@@ -35,7 +35,7 @@ _ENTRIES = (
         "adding", toy.adding_problem,
         "inputs (T, B, 2) float32, targets (B,) float32; any T >= 2, fresh batches",
         "always predicting 1 gives MSE 1/6 ≈ 0.167 (variance of a sum of two U(0,1))",
-        "Vanishing gradients and gated cells",
+        "Backpropagation through time; Long short-term memory; Gated recurrent units",
     ),
     DatasetInfo(
         "parity", toy.parity,
@@ -46,25 +46,25 @@ _ENTRIES = (
         "counting", toy.counting,
         "inputs (T, B, 1) float32 bits, targets (B,) int64 count in [0, T] (C = T + 1)",
         "majority count: max_k Binom(T, p) (0.18 at T = 20, p = 1/2)",
-        "Sequences and recurrent models",
+        "The hidden state",
     ),
     DatasetInfo(
         "copy", memory.copy_task,
         "inputs/targets (2L + delay, B) int64, V = num_symbols + 2, mask on the last L steps",
         "guessing scores 1 / num_symbols on the scored steps",
-        "Vanishing gradients and gated cells",
+        "RNNs and Transformers",
     ),
     DatasetInfo(
         "selective_copy", memory.selective_copy,
         "inputs/targets (context + 1 + L, B) int64, mask on the last L steps",
         "guessing scores 1 / num_symbols on the scored steps",
-        "Vanishing gradients and gated cells",
+        "RNNs and Transformers",
     ),
     DatasetInfo(
         "associative_recall", memory.associative_recall,
         "inputs (2n + 2, B) int64, V = K + C + 1; targets (B,) int64 value class in [0, C)",
         "chance 1/C (1/32 ≈ 3.1 % by default); a value seen in the context: about 1/n",
-        "RNNs vs Transformers",
+        "RNNs and Transformers",
     ),
     DatasetInfo(
         "noisy_sine", series.noisy_sine,
@@ -76,27 +76,27 @@ _ENTRIES = (
         "multiscale", series.multiscale_signal,
         "series (T, B) float32, periods 100, 20, 5; windows as for noisy_sine",
         "noise floor MSE noise_std²; persistence: persistence_mse",
-        "Vanishing gradients and gated cells",
+        "Applications",
     ),
     DatasetInfo(
         "pydoc_chars", text.char_corpus,
         "≈ 465 k characters of pydoc_data.topics, V ≈ 104; validation = the last 10 %",
         "uniform guess log2(V) ≈ 6.7 bits/char; validation given training: zlib 1.95, bz2 1.42",
-        "Character language models",
+        "Character language models; Gated recurrent units",
     ),
     DatasetInfo(
         "sentiment", sentiment.make_sentiment,
         "N sentences of 4-30 words, V = 62 with <pad>, <unk>; labels (N,) int64 in {0, 1}",
         "any bag-of-words classifier ≤ 70 % (chance on the 60 % contrast/emphasis sentences); "
         "a trained linear bag of words measured ≈ 50 %",
-        "Sequence classification",
+        "Gated recurrent units; Applications",
     ),
     DatasetInfo(
         "tagging", tagging.make_tagging,
         "N sentences of 2-21 words, C = 4 tags (O, PER, LOC, ORG); right_context marks "
         "ambiguous names",
         "left-to-right ceiling on right-context tags 1/2; full context 1",
-        "Bidirectional RNNs and tagging",
+        "Bidirectional RNNs",
     ),
 )  # fmt: skip
 

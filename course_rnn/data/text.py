@@ -1,11 +1,13 @@
 """A character corpus that ships with Python, a vocabulary, and language-model batches.
 
-The corpus is ``pydoc_data.topics``: the help texts behind ``help("assert")`` and friends, about
-465 k characters of English prose and code on every Python installation, so nothing is ever
-downloaded. Its values are concatenated in sorted-key order, which makes it deterministic for a
-given Python version (the exact length changes a little between Python releases: assert rounded
-numbers). The validation set is the held-out LAST 10 % of the text, never a random sample, so no
-sentence is shared between the two halves.
+The corpus is ``pydoc_data.topics``: the help texts behind ``help("assert")`` and friends, 464,970
+characters of English prose and code, concatenated in sorted-key order. Python ships it, but its
+text changes between Python releases (3.12's is 492 k characters, 3.13's 511 k), so the package
+carries a frozen copy, the Python 3.11.7 text, xz-compressed in ``pydoc_topics.txt.xz`` (95 kB,
+Python Software Foundation License, like the rest of Python's documentation). Every Python version
+then trains on the same characters, and the numbers a chapter states hold on Colab's Python too.
+Nothing is ever downloaded. The validation set is the held-out LAST 10 % of the text, never a
+random sample, so no sentence is shared between the two halves.
 
 A character language model reads ``x = ids[s : s + T]`` and predicts ``y = ids[s + 1 : s + T + 1]``:
 the targets are the inputs shifted by one step. :func:`random_windows` draws such pairs at random
@@ -18,8 +20,11 @@ bits per character and bz2 in 1.42; a uniform guess costs log2(V) ≈ 6.7.
 """
 
 import functools
+import hashlib
+import lzma
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 
@@ -30,12 +35,20 @@ from course_rnn.shapes import ShapeError
 UNK_CHAR = "\N{REPLACEMENT CHARACTER}"
 
 
+#: SHA-256 of the frozen corpus's UTF-8 bytes (Python 3.11.7's ``pydoc_data.topics``).
+PYDOC_CORPUS_SHA256 = "37d06970fc926e60c16dff401e441b84752446a36b6b64516c229fdec77e992c"
+
+
 @functools.cache
 def pydoc_corpus() -> str:
-    """The text of ``pydoc_data.topics``, values concatenated in sorted-key order (~465 k chars)."""
-    from pydoc_data.topics import topics
+    """Python 3.11.7's ``pydoc_data.topics``, values in sorted-key order (464,970 characters).
 
-    return "".join(topics[key] for key in sorted(topics))
+    Read from the frozen copy in the package, whichever Python runs; checked against its hash.
+    """
+    raw = lzma.decompress((resources.files(__package__) / "pydoc_topics.txt.xz").read_bytes())
+    if hashlib.sha256(raw).hexdigest() != PYDOC_CORPUS_SHA256:
+        raise RuntimeError("pydoc_corpus: pydoc_topics.txt.xz is damaged (hash mismatch)")
+    return raw.decode("utf-8")
 
 
 class Vocab:

@@ -6,8 +6,9 @@ can plot "solved or not" against T. Every generator takes its sizes explicitly a
 :class:`~course_rnn.data.batching.TaskBatch` ``(inputs, targets, mask)``, time-major.
 
 Book: chapter "Backpropagation through time", section "The adding problem: where a tanh RNN
-stops" (a tanh RNN stays at the 1/6 plateau at T = 100), then chapter "LSTM" (where gated cells
-solve it); chapter "The hidden state" (parity, the first thing a recurrent state must remember).
+stops" (a tanh RNN stays at the 1/6 plateau at T = 100), then chapter "Long short-term memory"
+(where gated cells solve it); chapter "The hidden state" (parity, the first thing a recurrent
+state must remember).
 
 References: Hochreiter & Schmidhuber (1997), "Long short-term memory", experiment 4 (adding);
 Le, Jaitly & Hinton (2015), "A simple way to initialize recurrent networks of rectified linear

@@ -30,7 +30,8 @@ def add_commands(subparsers) -> None:
         "grade",
         help="grade a folder (or zip) of student submissions in the sandbox",
         description="Grade SUBMISSIONS (one folder per student, or a zip of that) into OUT: "
-        "grades.csv, feedback/<student>.md, results/<student>/results.json (Gradescope). "
+        "grades.csv, feedback/<student>.md, results/<student>/results.json (Gradescope), "
+        "similarity.csv (an integrity report to read, not a verdict: see README). "
         "Re-running resumes: students already graded with the same files, tests, limits, "
         "sandbox mode and grader are kept, unless their result was provisional (a timeout or a "
         "killed worker decided part of it). The secret seed comes from --seed-file, else "
@@ -242,6 +243,9 @@ def summary_table(run) -> str:
             f"{run.provisional} provisional (a timeout, a killed worker or an engine failure "
             "decided part of the result): run the same command again to grade them again"
         )
+    from course_rnn.grading.similarity import summary_lines
+
+    lines += summary_lines(getattr(run, "similarity", None))
     return "\n".join(lines)
 
 

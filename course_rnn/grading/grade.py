@@ -9,7 +9,8 @@ Resume: a student whose *final* record matches the fingerprint of their files an
 setup (seed, tests, limits, budgets, sandbox mode and the grader's own code) is not graded again,
 so a re-run after ``kill -9`` resumes where it stopped. A provisional record (a timeout, a killed
 worker or an engine failure decided part of it) is graded again on every run, and ``regrade``
-names students to grade again anyway.
+names students to grade again anyway. After grading, every student of the run (kept or graded)
+is compared for the integrity report, OUT/similarity.csv (``similarity.py``).
 
 Trust (CONTRIBUTING.md, "The grader's security model"): this process owns the hidden cases (drawn
 with the secret seed), the reference outputs and every comparison; the sandboxed worker only
@@ -40,6 +41,7 @@ from course_rnn.grading.report import (
     write_student,
 )
 from course_rnn.grading.score import grade_notebooks, score_missing
+from course_rnn.grading.similarity import SimilarityReport, write_similarity
 from course_rnn.grading.submissions import (
     Student,
     SubmissionsError,
@@ -79,6 +81,7 @@ class GradeRun:
     seconds: float
     plans: tuple[ExercisePlan, ...]
     warnings: tuple[str, ...] = ()  # what in SUBMISSIONS was not graded, and why
+    similarity: SimilarityReport | None = None  # the integrity report (OUT/similarity.csv)
 
     @property
     def provisional(self) -> int:
@@ -159,6 +162,7 @@ def grade(
         if pending:
             secrets = (solutions, submissions)  # the uid mode refuses while its uid can read them
             _grade_pending(pending, plans, out, settings, sandbox, done, on_student, mode, secrets)
+        similarity = write_similarity(out, students, plans, solutions)  # never raises
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     results = tuple(done[s.key] for s in students)
@@ -166,7 +170,9 @@ def grade(
     columns = _with_exercise_totals(columns)
     atomic_write_text(out / "grades.csv", grades_csv(results, columns))
     seconds = time.perf_counter() - start
-    return GradeRun(results, len(pending), resumed, mode, seconds, plans, tuple(skipped))
+    return GradeRun(
+        results, len(pending), resumed, mode, seconds, plans, tuple(skipped), similarity
+    )
 
 
 def _mode(confinement: str) -> str:

@@ -8,7 +8,8 @@ and the two scripts. ``run_autograder`` calls :func:`run_autograder` below, whic
 secrets private (``/autograder/source`` and the installed ``course_rnn`` become 0700), starts the
 sandbox in the bundle's mode and prints that mode on its standard output (Gradescope shows it to
 instructors only), then copies ``/autograder/submission/*.ipynb`` into the layout
-``course-rnn grade`` expects, grades it, and copies the student's results.json into place; when
+``course-rnn grade`` expects, grades it, prints the integrity report's package check (a class of
+one has no pairs; also instructors only), and copies the student's results.json into place; when
 anything goes wrong (a sandbox that cannot start included) it still writes a results.json that
 says what happened. The seed never appears on a command line.
 
@@ -133,6 +134,7 @@ def run_autograder(root: Path, sandbox: str = "auto") -> dict:
     """
     from course_rnn.grading.grade import GradeSettings, grade
     from course_rnn.grading.sandbox import Sandbox
+    from course_rnn.grading.similarity import summary_lines
 
     root = Path(root)
     start = time.perf_counter()
@@ -168,6 +170,8 @@ def run_autograder(root: Path, sandbox: str = "auto") -> dict:
         results = json.loads(
             (work / "out" / "results" / run.results[0].key / "results.json").read_text()
         )
+        for line in summary_lines(run.similarity):  # the package check: instructors only
+            print(line, flush=True)
     except Exception as err:  # Gradescope shows this instead of a silent failure
         print(f"the autograder failed: {type(err).__name__}: {err}", flush=True)
         results = {

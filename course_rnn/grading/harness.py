@@ -19,6 +19,9 @@ numbers, strings); every comparison happens in the grader's own process (``compa
 
 import inspect
 
+# Found by name by worker_cell, like the harnesses defined here.
+from course_rnn.grading.harness_gated import gated_cell_harness  # noqa: F401
+
 #: The functions the worker cell defines; the grader's Calls use them.
 BATCH = "course_rnn_grader_batch"
 RUN_CELLS = "course_rnn_grader_run_cells"

@@ -69,4 +69,5 @@ def spreadsheet_cell(value) -> str:
     cell (where a semicolon or pipe separated import would start a new field).
     """
     text = _SEPARATED_FORMULA.sub(r"\1\2'", inert(value))
-    return "'" + text if text.lstrip()[:1] in _FORMULA_START else text
+    first = text.lstrip()[:1]
+    return "'" + text if first and first in _FORMULA_START else text

@@ -24,7 +24,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     Returns:
         (same shape and dtype) values in (0, 1).
 
-    Book: chapters "LSTM" and "GRU" (the gates use it).
+    Book: chapters "Long short-term memory" and "Gated recurrent units" (the gates use it).
     """
     # exp of a non-positive number never overflows: split by sign.
     e = np.exp(-np.abs(x))

@@ -10,7 +10,7 @@ keys and shapes as ``torch.nn.GRU``, same (T, B, ·) layout and return structure
 sequence functions run the same equations in the shared time loop of ``recurrent.py`` (stacked
 layers, both directions), and a test pins the two together.
 
-Book: "GRU"; "Bidirectional RNNs".
+Book: "Gated recurrent units"; "Bidirectional RNNs".
 References: Cho et al. (2014), Learning phrase representations using RNN encoder-decoder for
 statistical machine translation; Chung et al. (2014), Empirical evaluation of gated recurrent
 neural networks on sequence modeling; Werbos (1990) for BPTT.
@@ -53,7 +53,7 @@ def gru_step_forward(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
         h_t:   (B, H) same dtype as x_t
         cache: for gru_step_backward
 
-    Book: "GRU".
+    Book: "Gated recurrent units".
     """
     H = h_prev.shape[1]
     a_ih = x_t @ W_ih.T + b_ih  # (B, 3H) input part, blocks r, z, n
@@ -82,7 +82,7 @@ def gru_step_backward(dh_t, cache):
         db_ih:   (3H,)
         db_hh:   (3H,)   differs from db_ih in block n: r scales only W_hn h + b_hn
 
-    Book: "GRU".
+    Book: "Gated recurrent units".
     """
     x_t, h_prev, W_ih, W_hh, r, z, n, hn = cache
     da_n = dh_t * (1 - z) * (1 - n * n)  # (B, H) gradient of n's pre-activation
@@ -146,7 +146,7 @@ def gru_forward(x, params, h0=None):
         h_n:    (layers·dirs, B, H) final state of every layer and direction
         cache:  opaque; pass to gru_backward
 
-    Book: "GRU"; "Bidirectional RNNs".
+    Book: "Gated recurrent units"; "Bidirectional RNNs".
     """
     output, (h_n,), cache = stack_forward(_GRU, x, params, h0)
     return output, h_n, cache
@@ -165,7 +165,8 @@ def gru_backward(doutput, dh_n, cache):
         dh0:     (layers·dirs, B, H)
         dparams: dict keyed like params, each gradient shaped like its parameter
 
-    Book: "GRU", section "Backward pass"; "Backpropagation through time".
+    Book: "Gated recurrent units", section "Backward through one step";
+    "Backpropagation through time".
     """
     dx, (dh0,), dparams = stack_backward("gru", doutput, dh_n, cache)
     return dx, dh0, dparams
@@ -187,7 +188,7 @@ def init_gru_params(
     Returns:
         params: dict keyed and shaped like torch.nn.GRU(...).state_dict()
 
-    Book: "GRU".
+    Book: "Gated recurrent units".
     """
     return init_params(
         3, input_size, hidden_size, num_layers, bidirectional, rng, dtype, "init_gru_params"

@@ -11,7 +11,7 @@ full, to be read. ``lstm_forward`` and ``lstm_backward`` run the same equations 
 their own, arranged for speed (a test pins the two together); the stacked layers and the two
 directions live in ``recurrent.py``.
 
-Book: "LSTM"; "Bidirectional RNNs".
+Book: "Long short-term memory"; "Bidirectional RNNs".
 References: Hochreiter & Schmidhuber (1997), Long short-term memory; Gers, Schmidhuber & Cummins
 (2000), Learning to forget (the forget gate); Werbos (1990) for BPTT.
 
@@ -48,7 +48,7 @@ def lstm_step_forward(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
         c_t:   (B, H)
         cache: for lstm_step_backward
 
-    Book: "LSTM".
+    Book: "Long short-term memory".
     """
     H = h_prev.shape[1]
     a = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh  # (B, 4H) blocks i, f, g, o
@@ -80,7 +80,7 @@ def lstm_step_backward(dh_t, dc_t, cache):
         db_ih:   (4H,)
         db_hh:   (4H,)   equal to db_ih: both biases enter a only through their sum
 
-    Book: "LSTM".
+    Book: "Long short-term memory".
     """
     x_t, h_prev, c_prev, W_ih, W_hh, i, f, g, o, tanh_c = cache
     dc = dc_t + dh_t * o * (1 - tanh_c * tanh_c)  # (B, H) c_t reaches the loss via h_t and c_{t+1}
@@ -212,7 +212,7 @@ def lstm_forward(x, params, state0=None):
         (h_n, c_n): each (layers·dirs, B, H), final states of every layer and direction
         cache:      opaque; pass to lstm_backward
 
-    Book: "LSTM"; "Bidirectional RNNs".
+    Book: "Long short-term memory"; "Bidirectional RNNs".
     """
     output, (h_n, c_n), cache = stack_forward(_LSTM, x, params, state0)
     return output, (h_n, c_n), cache
@@ -231,7 +231,7 @@ def lstm_backward(doutput, dstate_n, cache):
         (dh0, dc0): each (layers·dirs, B, H)
         dparams:    dict keyed like params, each gradient shaped like its parameter
 
-    Book: "LSTM", section "Backward pass"; "Backpropagation through time".
+    Book: "Long short-term memory", section "The backward pass"; "Backpropagation through time".
     """
     dx, (dh0, dc0), dparams = stack_backward("lstm", doutput, dstate_n, cache)
     return dx, (dh0, dc0), dparams
@@ -253,7 +253,7 @@ def init_lstm_params(
     Returns:
         params: dict keyed and shaped like torch.nn.LSTM(...).state_dict()
 
-    Book: "LSTM".
+    Book: "Long short-term memory".
     """
     return init_params(
         4, input_size, hidden_size, num_layers, bidirectional, rng, dtype, "init_lstm_params"

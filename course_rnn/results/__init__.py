@@ -1,12 +1,15 @@
 """Stored results of the experiment scripts (``experiments/*.py``), shipped with the package.
 
 Each ``<name>.json`` holds ``{"provenance": {...}, "results": ...}``: what produced it (script,
-arguments, seeds, versions, wall time) and the numbers. ``make experiments`` regenerates them.
+arguments, seeds, versions, wall time) and the numbers; a ``<name>.npz`` next to it holds arrays
+(trained weights), read with :func:`load_arrays`. ``make experiments`` regenerates them.
 Book: chapter "Long short-term memory".
 """
 
 import json
 from importlib import resources
+
+import numpy as np
 
 
 def names() -> list[str]:
@@ -28,3 +31,18 @@ def load(name: str) -> dict:
             "(run `make experiments` to regenerate them)"
         )
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_arrays(name: str) -> dict[str, np.ndarray]:
+    """The arrays of ``<name>.npz`` (e.g. trained weights), by key.
+
+    Raises:
+        FileNotFoundError: no arrays of that name are stored.
+    """
+    path = resources.files(__name__) / f"{name}.npz"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no stored arrays named {name!r} (run `make experiments` to regenerate them)"
+        )
+    with path.open("rb") as file, np.load(file, allow_pickle=False) as stored:
+        return {key: stored[key] for key in stored.files}

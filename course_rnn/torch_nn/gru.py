@@ -9,7 +9,7 @@ multiplies ``W_hn h + b_hn`` after the matrix product. :class:`GRU` and :class:`
 torch.nn's arguments, have torch.nn's parameter names and shapes and return what torch.nn
 returns. The time loop, the stacked layers and the two directions live in ``recurrent.py``.
 
-Book: "GRU"; "Bidirectional RNNs".
+Book: "Gated recurrent units"; "Bidirectional RNNs".
 References: Cho et al. (2014), Learning phrase representations using RNN encoder-decoder for
 statistical machine translation.
 """
@@ -54,7 +54,7 @@ def gru_step(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     Returns:
         h_t: (B, H) same dtype as x_t
 
-    Book: "GRU", eq. (gru-cell).
+    Book: "Gated recurrent units", eq. (gru).
     """
     (h_t,) = step(_GRU, x_t, (h_prev,), weight_ih, weight_hh, bias_ih, bias_hh)
     return h_t
@@ -78,7 +78,7 @@ class GRUCell(CellBase):
     state argument is called h_prev (torch: hx); errors are ShapeError/TypeError/ValueError
     with the shapes in the message.
 
-    Book: "GRU".
+    Book: "Gated recurrent units".
     """
 
     def __init__(
@@ -136,7 +136,7 @@ class GRU(RecurrentBase):
     message; the loop is Python, so it is slower than torch's fused kernels
     (``reference.to_torch_nn`` gives the fast path with the same weights).
 
-    Book: "GRU"; "Bidirectional RNNs".
+    Book: "Gated recurrent units"; "Bidirectional RNNs".
     """
 
     def __init__(

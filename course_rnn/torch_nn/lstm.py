@@ -10,7 +10,7 @@ have torch.nn's parameter names and shapes (``load_state_dict(torch.nn.LSTM(...)
 works as is) and return what torch.nn returns, ``(output, (h_n, c_n))``. The time loop, the
 stacked layers and the two directions live in ``recurrent.py``.
 
-Book: "LSTM"; "Bidirectional RNNs".
+Book: "Long short-term memory"; "Bidirectional RNNs".
 References: Hochreiter & Schmidhuber (1997), Long short-term memory; Gers, Schmidhuber & Cummins
 (2000), Learning to forget (the forget gate).
 """
@@ -64,7 +64,7 @@ def lstm_step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
         h_t: (B, H) same dtype as x_t
         c_t: (B, H)
 
-    Book: "LSTM", eq. (lstm-cell).
+    Book: "Long short-term memory", eq. (lstm-cell).
     """
     h_t, c_t = step(_LSTM, x_t, (h_prev, c_prev), weight_ih, weight_hh, bias_ih, bias_hh)
     return h_t, c_t
@@ -88,7 +88,7 @@ class LSTMCell(CellBase):
     state argument is called state_prev (torch: hx); errors are ShapeError/TypeError/ValueError
     with the shapes in the message.
 
-    Book: "LSTM".
+    Book: "Long short-term memory".
     """
 
     def __init__(
@@ -147,7 +147,7 @@ class LSTM(RecurrentBase):
     the shapes in the message; the loop is Python, so it is slower than torch's fused kernels
     (``reference.to_torch_nn`` gives the fast path with the same weights).
 
-    Book: "LSTM"; "Bidirectional RNNs".
+    Book: "Long short-term memory"; "Bidirectional RNNs".
     """
 
     def __init__(

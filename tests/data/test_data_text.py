@@ -1,3 +1,4 @@
+import sys
 from pydoc_data.topics import topics
 
 import numpy as np
@@ -15,11 +16,24 @@ from course_rnn.data.text import UNK_CHAR
 from course_rnn.shapes import ShapeError
 
 
-def test_corpus_is_the_topics_in_sorted_key_order():
+def test_corpus_is_python_3_11s_topics_in_sorted_key_order():
     text = pydoc_corpus()
-    assert text == "".join(topics[k] for k in sorted(topics))
-    assert 400_000 < len(text) < 600_000
-    assert text.startswith(topics[min(topics)])
+    assert len(text) == 464_970
+    if sys.version_info[:2] == (3, 11):  # the frozen copy is this Python's own text
+        assert text == "".join(topics[k] for k in sorted(topics))
+    assert text.startswith('The "assert" statement\n')
+
+
+def test_corpus_is_the_same_on_every_python(monkeypatch):
+    """The text comes from the package, not from the running Python's pydoc_data."""
+    import pydoc_data.topics
+
+    pydoc_corpus.cache_clear()
+    monkeypatch.setattr(pydoc_data.topics, "topics", {"x": "changed in another release"})
+    try:
+        assert len(pydoc_corpus()) == 464_970
+    finally:
+        pydoc_corpus.cache_clear()
 
 
 def test_vocab_round_trip_and_unknown_characters():

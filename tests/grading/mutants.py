@@ -695,4 +695,434 @@ LANGUAGE_MODEL = (
     ),
 )
 
-MUTANTS = HIDDEN_STATE + BPTT + LANGUAGE_MODEL
+# --- lstm -----------------------------------------------------------------------------------------
+
+LSTM_STEP = """def lstm_step_forward(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
+    H = h_prev.shape[1]
+    a = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh
+    {sigmoid}
+    i, f, g, o = {gates}
+    c_t = {cell}
+    tanh_c = np.tanh(c_t)
+    return {h_t}, c_t, (x_t, h_prev, c_prev, W_ih, W_hh, i, f, g, o, tanh_c)
+"""
+GOOD_LSTM_STEP = {
+    "sigmoid": "e = np.exp(-np.abs(a))\n    s = np.where(a >= 0, 1 / (1 + e), e / (1 + e))",
+    "gates": "s[:, :H], s[:, H : 2 * H], np.tanh(a[:, 2 * H : 3 * H]), s[:, 3 * H :]",
+    "cell": "f * c_prev + i * g",
+    "h_t": "o * tanh_c",
+}
+LSTM_STEP_BACK = """def lstm_step_backward(dh_t, dc_t, cache):
+    x_t, h_prev, c_prev, W_ih, W_hh, i, f, g, o, tanh_c = cache
+    dc = {dc}
+    da = np.concatenate(
+        [dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g**2),
+         dh_t * tanh_c * o * (1 - o)],
+        axis=1,
+    )
+    {db}
+    return da @ W_ih, da @ W_hh, {dc_prev}, da.T @ x_t, da.T @ h_prev, db_ih, db_hh
+"""
+GOOD_LSTM_STEP_BACK = {
+    "dc": "dc_t + dh_t * o * (1 - tanh_c**2)",
+    "db": "db_ih = da.sum(axis=0)\n    db_hh = da.sum(axis=0)",
+    "dc_prev": "dc * f",
+}
+LSTM_SEQ = """def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih, b_hh):
+    h = {buffer}
+    h_t, c_t = {start}
+    for t in range(x.shape[0]):
+        h_t, c_t, _ = lstm_step_forward(x[t], h_t, c_t, W_ih, W_hh, b_ih, b_hh)
+        h[t] = h_t
+    return h, h_t, {c_n}
+"""
+GOOD_LSTM_SEQ = {
+    "buffer": "np.empty((x.shape[0], *h0.shape), dtype=x.dtype)",
+    "start": "h0, c0",
+    "c_n": "c_t",
+}
+LSTM_CACHES = """    caches, h_t, c_t = [], h0, c0
+    for x_t in x:
+        h_t, c_t, cache = lstm_step_forward(x_t, h_t, c_t, W_ih, W_hh, b_ih, b_hh)
+        caches.append(cache)
+    dx = np.empty_like(x)
+"""
+LSTM_SEQ_BACK = (
+    "def lstm_backward(dout, dh_n, dc_n, x, h0, c0, W_ih, W_hh, b_ih, b_hh):\n"
+    + LSTM_CACHES
+    + """    dW_ih, dW_hh, db_ih, db_hh = {zeros}
+    dh_next, dc_next = dh_n, dc_n
+    for t in reversed(range(x.shape[0])):
+        dx[t], dh_next, {dc_prev}, *grads = lstm_step_backward({dh}, dc_next, caches[t])
+        for total, step in zip((dW_ih, dW_hh, db_ih, db_hh), grads):
+            total += step
+    return dx, dh_next, {dc_prev}, dW_ih, dW_hh, db_ih, db_hh
+"""
+)
+GOOD_LSTM_SEQ_BACK = {
+    "zeros": "(np.zeros_like(p) for p in (W_ih, W_hh, b_ih, b_hh))",
+    "dc_prev": "dc_next",
+    "dh": "dout[t] + dh_next",
+}
+# The whole backward in one loop, with dc_next the gradient at c_{t+1} before its forget gate:
+# the step before multiplies it by its own f_t, where f_{t+1} belongs.
+LSTM_BPTT_WRONG_FORGET_GATE = (
+    "def lstm_backward(dout, dh_n, dc_n, x, h0, c0, W_ih, W_hh, b_ih, b_hh):\n"
+    + LSTM_CACHES
+    + """    dW_ih, dW_hh, db = np.zeros_like(W_ih), np.zeros_like(W_hh), np.zeros_like(b_ih)
+    dh_next, dc_next = dh_n, dc_n
+    for t in reversed(range(x.shape[0])):
+        x_t, h_prev, c_prev, _, _, i, f, g, o, tanh_c = caches[t]
+        dh = dout[t] + dh_next
+        dc = dh * o * (1 - tanh_c**2) + f * dc_next
+        da = np.concatenate(
+            [dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g**2),
+             dh * tanh_c * o * (1 - o)],
+            axis=1,
+        )
+        dx[t] = da @ W_ih
+        dW_ih += da.T @ x_t
+        dW_hh += da.T @ h_prev
+        db += da.sum(axis=0)
+        dh_next, dc_next = da @ W_hh, dc
+    return dx, dh_next, caches[0][6] * dc_next, dW_ih, dW_hh, db, db.copy()
+"""
+)
+
+LSTM = (
+    Mutant(
+        "lstm_gates_in_cs231n_order",
+        "lstm",
+        "lstm_step_forward",
+        LSTM_STEP.format(
+            **GOOD_LSTM_STEP
+            | {"gates": "s[:, :H], s[:, H : 2 * H], np.tanh(a[:, 3 * H :]), s[:, 2 * H : 3 * H]"}
+        ),
+        "values",
+        "wrong: h_t, c_t, g, o, tanh_c (right: i, f)",
+    ),
+    Mutant(
+        "lstm_forget_gate_on_the_candidate",
+        "lstm",
+        "lstm_step_forward",
+        LSTM_STEP.format(**GOOD_LSTM_STEP | {"cell": "f * g + i * c_prev"}),
+        "values",
+        "wrong: h_t, c_t, tanh_c (right: i, f, g, o)",
+    ),
+    Mutant(
+        "lstm_h_without_tanh",
+        "lstm",
+        "lstm_step_forward",
+        LSTM_STEP.format(**GOOD_LSTM_STEP | {"h_t": "o * c_t"}),
+        "values",
+        "wrong: h_t (right: c_t, i, f, g, o, tanh_c)",
+    ),
+    Mutant(
+        "lstm_naive_sigmoid",
+        "lstm",
+        "lstm_step_forward",
+        LSTM_STEP.format(**GOOD_LSTM_STEP | {"sigmoid": "s = 1 / (1 + np.exp(-a))"}),
+        "edge cases",
+        "with large pre-activations (the gates saturate; no overflow allowed): "
+        "lstm_step_forward raised FloatingPointError: overflow",
+    ),
+    Mutant(
+        "lstm_back_no_tanh_derivative",
+        "lstm",
+        "lstm_step_backward",
+        LSTM_STEP_BACK.format(**GOOD_LSTM_STEP_BACK | {"dc": "dc_t + dh_t * o"}),
+        "gradient check",
+        "wrong: dx_t, dh_prev, dc_prev, dW_ih, dW_hh, db_ih, db_hh (right: none)",
+    ),
+    Mutant(
+        "lstm_back_dc_prev_skips_the_forget_gate",
+        "lstm",
+        "lstm_step_backward",
+        LSTM_STEP_BACK.format(**GOOD_LSTM_STEP_BACK | {"dc_prev": "dc"}),
+        "gradient check",
+        "wrong: dc_prev (right: dx_t, dh_prev, dW_ih, dW_hh, db_ih, db_hh)",
+    ),
+    Mutant(
+        "lstm_back_db_hh_missing",
+        "lstm",
+        "lstm_step_backward",
+        LSTM_STEP_BACK.format(
+            **GOOD_LSTM_STEP_BACK
+            | {"db": "db_ih = da.sum(axis=0)\n    db_hh = np.zeros_like(db_ih)"}
+        ),
+        "gradient check",
+        "wrong: db_hh (right: dx_t, dh_prev, dc_prev, dW_ih, dW_hh, db_ih)",
+    ),
+    Mutant(
+        "lstm_back_bias_not_summed_over_the_batch",
+        "lstm",
+        "lstm_step_backward",
+        LSTM_STEP_BACK.format(**GOOD_LSTM_STEP_BACK | {"db": "db_ih = da\n    db_hh = da"}),
+        "shapes",
+        "db_ih has shape (3, 16); expected (G,) = (16,) (one axis too many: the leading axis, "
+        "of length 3)",
+    ),
+    Mutant(
+        "lstm_seq_cell_starts_at_zero",
+        "lstm",
+        "lstm_forward",
+        LSTM_SEQ.format(**GOOD_LSTM_SEQ | {"start": "h0, np.zeros_like(c0)"}),
+        "values",
+        "wrong: h, h_n, c_n (right: none)",
+    ),
+    Mutant(
+        "lstm_seq_returns_h_n_as_c_n",
+        "lstm",
+        "lstm_forward",
+        LSTM_SEQ.format(**GOOD_LSTM_SEQ | {"c_n": "h_t"}),
+        "values",
+        "wrong: c_n (right: h, h_n)",
+    ),
+    Mutant(
+        "lstm_seq_float64_buffer",
+        "lstm",
+        "lstm_forward",
+        LSTM_SEQ.format(**GOOD_LSTM_SEQ | {"buffer": "np.zeros((x.shape[0], *h0.shape))"}),
+        "edge cases",
+        "with inputs of dtype float32 (keep the dtype): lstm_forward raised TypeError",
+    ),
+    Mutant(
+        "lstm_bptt_dc_not_carried",
+        "lstm",
+        "lstm_backward",
+        LSTM_SEQ_BACK.format(**GOOD_LSTM_SEQ_BACK | {"dc_prev": "dc_prev"}),
+        "gradient check",
+        "wrong: dx, dh0, dc0, dW_ih, dW_hh, db_ih, db_hh (right: none)",
+    ),
+    Mutant(
+        "lstm_bptt_forget_gate_of_the_wrong_step",
+        "lstm",
+        "lstm_backward",
+        LSTM_BPTT_WRONG_FORGET_GATE,
+        "gradient check",
+        "dx is wrong",
+    ),
+    Mutant(
+        "lstm_bptt_upstream_not_added",
+        "lstm",
+        "lstm_backward",
+        LSTM_SEQ_BACK.format(**GOOD_LSTM_SEQ_BACK | {"dh": "dh_next"}),
+        "gradient check",
+        "dx is wrong",
+    ),
+    Mutant(
+        "lstm_bptt_float64_accumulators",
+        "lstm",
+        "lstm_backward",
+        LSTM_SEQ_BACK.format(
+            **GOOD_LSTM_SEQ_BACK
+            | {"zeros": "(np.zeros(p.shape) for p in (W_ih, W_hh, b_ih, b_hh))"}
+        ),
+        "edge cases",
+        "with inputs of dtype float32 (keep the dtype): lstm_backward raised TypeError",
+    ),
+)
+
+# --- gru ------------------------------------------------------------------------------------------
+
+GRU_STEP = """def gru_step_forward(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    H = h_prev.shape[1]
+    a_ih = {a_ih}
+    a_hh = {a_hh}
+    a = a_ih[:, : 2 * H] + a_hh[:, : 2 * H]
+    {sigmoid}
+    r, z = s[:, :H], s[:, H:]
+    hn = a_hh[:, 2 * H :]
+    n = np.tanh({n})
+    return {h_t}, (x_t, h_prev, W_ih, W_hh, r, z, n, hn)
+"""
+GOOD_GRU_STEP = {
+    "a_ih": "x_t @ W_ih.T + b_ih",
+    "a_hh": "h_prev @ W_hh.T + b_hh",
+    "sigmoid": "e = np.exp(-np.abs(a))\n    s = np.where(a >= 0, 1 / (1 + e), e / (1 + e))",
+    "n": "a_ih[:, 2 * H :] + r * hn",
+    "h_t": "(1 - z) * n + z * h_prev",
+}
+GRU_STEP_BACK = """def gru_step_backward(dh_t, cache):
+    x_t, h_prev, W_ih, W_hh, r, z, n, hn = cache
+    da_n = dh_t * (1 - z) * (1 - n**2)
+    da_r = da_n * hn * r * (1 - r)
+    da_z = dh_t * (h_prev - n) * z * (1 - z)
+    da_ih = np.concatenate([da_r, da_z, da_n], axis=1)
+    da_hh = np.concatenate([da_r, da_z, {da_hh_n}], axis=1)
+    db_ih = da_ih.sum(axis=0)
+    return da_ih @ W_ih, {dh_prev}, da_ih.T @ x_t, da_hh.T @ h_prev, db_ih, {db_hh}
+"""
+GOOD_GRU_STEP_BACK = {
+    "da_hh_n": "da_n * r",
+    "dh_prev": "da_hh @ W_hh + dh_t * z",
+    "db_hh": "da_hh.sum(axis=0)",
+}
+GRU_SEQ = """def gru_forward(x, h0, W_ih, W_hh, b_ih, b_hh):
+    h = {buffer}
+    h_t = {start}
+    for t in range(x.shape[0]):
+        {body}
+    return h, h_t
+"""
+GRU_READ = "h_t, _ = gru_step_forward(x[t], h_t, W_ih, W_hh, b_ih, b_hh)"
+GOOD_GRU_SEQ = {
+    "buffer": "np.empty((x.shape[0], *h0.shape), dtype=x.dtype)",
+    "start": "h0",
+    "body": GRU_READ + "\n        h[t] = h_t",
+}
+GRU_SEQ_BACK = """def gru_backward(dout, dh_n, x, h0, W_ih, W_hh, b_ih, b_hh):
+    caches, h_t = [], h0
+    for x_t in x:
+        h_t, cache = gru_step_forward(x_t, h_t, W_ih, W_hh, b_ih, b_hh)
+        caches.append(cache)
+    dx = np.empty_like(x)
+    dW_ih, dW_hh, db_ih, db_hh = {zeros}
+    dh_next = {dh_n}
+    for t in reversed(range(x.shape[0])):
+        dx[t], dh_next, dW_ih_t, dW_hh_t, db_ih_t, db_hh_t = gru_step_backward({dh}, caches[t])
+        dW_ih {acc} dW_ih_t
+        dW_hh += dW_hh_t
+        db_ih += db_ih_t
+        db_hh += db_hh_t
+    return dx, dh_next, dW_ih, dW_hh, db_ih, db_hh
+"""
+GOOD_GRU_SEQ_BACK = {
+    "zeros": "(np.zeros_like(p) for p in (W_ih, W_hh, b_ih, b_hh))",
+    "dh_n": "dh_n",
+    "dh": "dout[t] + dh_next",
+    "acc": "+=",
+}
+
+GRU = (
+    Mutant(
+        "gru_b_hn_outside_the_reset",
+        "gru",
+        "gru_step_forward",
+        GRU_STEP.format(
+            **GOOD_GRU_STEP | {"a_ih": "x_t @ W_ih.T + b_ih + b_hh", "a_hh": "h_prev @ W_hh.T"}
+        ),
+        "values",
+        "wrong: h_t, n, hn (right: r, z)",
+    ),
+    Mutant(
+        "gru_z_takes_the_candidate",
+        "gru",
+        "gru_step_forward",
+        GRU_STEP.format(**GOOD_GRU_STEP | {"h_t": "z * n + (1 - z) * h_prev"}),
+        "values",
+        "wrong: h_t (right: r, z, n, hn)",
+    ),
+    Mutant(
+        "gru_reset_before_the_product",
+        "gru",
+        "gru_step_forward",
+        GRU_STEP.format(
+            **GOOD_GRU_STEP
+            | {"n": "a_ih[:, 2 * H :] + (r * h_prev) @ W_hh[2 * H :].T + b_hh[2 * H :]"}
+        ),
+        "values",
+        "wrong: h_t, n (right: r, z, hn)",
+    ),
+    Mutant(
+        "gru_naive_sigmoid",
+        "gru",
+        "gru_step_forward",
+        GRU_STEP.format(**GOOD_GRU_STEP | {"sigmoid": "s = 1 / (1 + np.exp(-a))"}),
+        "edge cases",
+        "with large pre-activations (the gates saturate; no overflow allowed): "
+        "gru_step_forward raised FloatingPointError: overflow",
+    ),
+    Mutant(
+        "gru_back_no_direct_path",
+        "gru",
+        "gru_step_backward",
+        GRU_STEP_BACK.format(**GOOD_GRU_STEP_BACK | {"dh_prev": "da_hh @ W_hh"}),
+        "gradient check",
+        "wrong: dh_prev (right: dx_t, dW_ih, dW_hh, db_ih, db_hh)",
+    ),
+    Mutant(
+        "gru_back_db_hh_equals_db_ih",
+        "gru",
+        "gru_step_backward",
+        GRU_STEP_BACK.format(**GOOD_GRU_STEP_BACK | {"db_hh": "db_ih.copy()"}),
+        "gradient check",
+        "wrong: db_hh (right: dx_t, dh_prev, dW_ih, dW_hh, db_ih)",
+    ),
+    Mutant(
+        "gru_back_reset_missing_in_the_hidden_block",
+        "gru",
+        "gru_step_backward",
+        GRU_STEP_BACK.format(**GOOD_GRU_STEP_BACK | {"da_hh_n": "da_n"}),
+        "gradient check",
+        "wrong: dh_prev, dW_hh, db_hh (right: dx_t, dW_ih, db_ih)",
+    ),
+    Mutant(
+        "gru_back_bias_not_summed_over_the_batch",
+        "gru",
+        "gru_step_backward",
+        GRU_STEP_BACK.format(**GOOD_GRU_STEP_BACK | {"db_hh": "da_hh"}),
+        "shapes",
+        "db_hh has shape (3, 12); expected (G,) = (12,)",
+    ),
+    Mutant(
+        "gru_seq_ignores_h0",
+        "gru",
+        "gru_forward",
+        GRU_SEQ.format(**GOOD_GRU_SEQ | {"start": "np.zeros_like(h0)"}),
+        "values",
+        "h is wrong at [0,",
+    ),
+    Mutant(
+        "gru_seq_stores_h_prev",
+        "gru",
+        "gru_forward",
+        GRU_SEQ.format(**GOOD_GRU_SEQ | {"body": "h[t] = h_t\n        " + GRU_READ}),
+        "values",
+        "wrong: h (right: h_n)",
+    ),
+    Mutant(
+        "gru_seq_float64_buffer",
+        "gru",
+        "gru_forward",
+        GRU_SEQ.format(**GOOD_GRU_SEQ | {"buffer": "np.zeros((x.shape[0], *h0.shape))"}),
+        "edge cases",
+        "with inputs of dtype float32 (keep the dtype): gru_forward raised TypeError",
+    ),
+    Mutant(
+        "gru_bptt_upstream_not_added",
+        "gru",
+        "gru_backward",
+        GRU_SEQ_BACK.format(**GOOD_GRU_SEQ_BACK | {"dh": "dh_next"}),
+        "gradient check",
+        "dx is wrong",
+    ),
+    Mutant(
+        "gru_bptt_ignores_dh_n",
+        "gru",
+        "gru_backward",
+        GRU_SEQ_BACK.format(**GOOD_GRU_SEQ_BACK | {"dh_n": "np.zeros_like(dh_n)"}),
+        "gradient check",
+        "dx is wrong",
+    ),
+    Mutant(
+        "gru_bptt_dW_not_accumulated",
+        "gru",
+        "gru_backward",
+        GRU_SEQ_BACK.format(**GOOD_GRU_SEQ_BACK | {"acc": "="}),
+        "gradient check",
+        "wrong: dW_ih (right: dx, dh0, dW_hh, db_ih, db_hh)",
+    ),
+    Mutant(
+        "gru_bptt_float64_accumulators",
+        "gru",
+        "gru_backward",
+        GRU_SEQ_BACK.format(
+            **GOOD_GRU_SEQ_BACK | {"zeros": "(np.zeros(p.shape) for p in (W_ih, W_hh, b_ih, b_hh))"}
+        ),
+        "edge cases",
+        "with inputs of dtype float32 (keep the dtype): gru_backward raised TypeError",
+    ),
+)
+
+MUTANTS = HIDDEN_STATE + BPTT + LANGUAGE_MODEL + LSTM + GRU

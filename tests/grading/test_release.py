@@ -30,7 +30,7 @@ def test_stale_exercise_is_detected(tmp_path):
 
 #: Cells with a stub per notebook: one per graded task, plus the cell where the student pastes
 #: the functions of the earlier exercises (bptt: the forward passes; language_model: all).
-STUB_CELLS = {"hidden_state": 4, "bptt": 7 + 1, "language_model": 6 + 1}
+STUB_CELLS = {"hidden_state": 4, "bptt": 7 + 1, "language_model": 6 + 1, "lstm": 4, "gru": 4}
 #: Answer formulas that the notebooks' text must leave to the student to derive.
 ANSWERS = (
     "1 - h_t**2",
@@ -43,6 +43,13 @@ ANSWERS = (
     "np.add.at(dE",
     "do @ W_hy",
     "(B, D) @ (D, H)",
+    "dc_t + dh_t * o",
+    "1 - tanh_c",
+    "dc * f",
+    "i * (1 - i)",
+    "dh_t * z",
+    "da_n * r",
+    "h_prev - n",
 )
 
 
@@ -119,8 +126,10 @@ def test_release_command_writes_every_notebook(tmp_path, capsys):
     assert main(["release", "--solutions", str(SOLUTIONS), "--out", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "bptt.ipynb",
+        "gru.ipynb",
         "hidden_state.ipynb",
         "language_model.ipynb",
+        "lstm.ipynb",
     ]
     assert "wrote" in capsys.readouterr().out
 

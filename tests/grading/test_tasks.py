@@ -273,7 +273,8 @@ def test_the_judge_names_malformed_params(value, says):
 
 
 def test_every_label_of_an_edge_is_unique_and_every_task_has_edges_or_is_judged():
-    for t in [t for e in ("hidden_state", "bptt", "language_model") for t in spec_tasks(e)]:
+    exercises = ("hidden_state", "bptt", "language_model", "lstm", "gru")
+    for t in [t for e in exercises for t in spec_tasks(e)]:
         labels = [e.label for e in t.edges]
         assert len(labels) == len(set(labels)), t.name
         assert t.edges or any(o.kind == "judged" for o in t.outputs), t.name
@@ -315,13 +316,13 @@ def test_hidden_languages_follow_the_seed():
 
 def test_repository_exercises_load_with_points(solutions):
     exercises = {e.name: e for e in load_exercises(solutions)}
-    assert sorted(exercises) == ["bptt", "hidden_state", "language_model"]
+    assert sorted(exercises) == ["bptt", "gru", "hidden_state", "language_model", "lstm"]
     points = {
         e: sum(g.public_points + g.hidden_points for _, g in x.graded) for e, x in exercises.items()
     }
-    assert points == {"bptt": 19, "hidden_state": 9, "language_model": 18}
+    assert points == {"bptt": 19, "gru": 10, "hidden_state": 9, "language_model": 18, "lstm": 11}
     tasks = {e: len(x.graded) for e, x in exercises.items()}
-    assert tasks == {"bptt": 7, "hidden_state": 4, "language_model": 6}  # 17, twice the old 8
+    assert tasks == {"bptt": 7, "gru": 4, "hidden_state": 4, "language_model": 6, "lstm": 4}
     assert read_seed(solutions) >= 0
 
 
