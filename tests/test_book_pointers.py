@@ -27,7 +27,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "course_rnn"
 #: Chapters that book/intro.md announces as coming, named as the pointers name them.
-PLANNED = ("Bidirectional RNNs", "RNNs and Transformers", "Applications")
+PLANNED = ("Applications",)
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
 LABEL = re.compile(

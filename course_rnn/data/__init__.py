@@ -8,6 +8,8 @@ Importing this package does not import torch; the DataLoader adapter lives in
 """
 
 from course_rnn.data.batching import TaskBatch, lengths_to_mask, pad_sequences
+from course_rnn.data.dates import make_dates, make_digit_copy
+from course_rnn.data.formal import FORMAL_TASKS, dyck, is_balanced, modular_sum, parity_task
 from course_rnn.data.memory import (
     associative_recall,
     copy_task,
@@ -15,6 +17,7 @@ from course_rnn.data.memory import (
     recall_vocab_size,
     selective_copy,
 )
+from course_rnn.data.ner import NerBatch, NerData, make_ner
 from course_rnn.data.registry import DATASETS, SEED_CONVENTION, DatasetInfo, describe
 from course_rnn.data.sentiment import (
     SentimentConfig,
@@ -58,10 +61,13 @@ from course_rnn.data.toy import (
 __all__ = [
     "ADDING_BASELINE_MSE",
     "DATASETS",
+    "FORMAL_TASKS",
     "SEED_CONVENTION",
     "TAGS",
     "CharCorpus",
     "DatasetInfo",
+    "NerBatch",
+    "NerData",
     "SentimentConfig",
     "SentimentData",
     "TaggingBatch",
@@ -78,16 +84,23 @@ __all__ = [
     "counting",
     "counting_baseline",
     "describe",
+    "dyck",
     "forecast_batch",
+    "is_balanced",
     "left_context_ceiling",
     "lengths_to_mask",
+    "make_dates",
+    "make_digit_copy",
+    "make_ner",
     "make_sentiment",
     "make_tagging",
     "make_windows",
+    "modular_sum",
     "multiscale_signal",
     "noisy_sine",
     "pad_sequences",
     "parity",
+    "parity_task",
     "persistence_mse",
     "pydoc_corpus",
     "random_windows",

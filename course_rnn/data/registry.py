@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from course_rnn.data import memory, sentiment, series, tagging, text, toy
+from course_rnn.data import dates, formal, memory, ner, sentiment, series, tagging, text, toy
 
 #: How every generator is seeded: the library never seeds anything global.
 SEED_CONVENTION = (
@@ -67,6 +67,21 @@ _ENTRIES = (
         "RNNs and Transformers",
     ),
     DatasetInfo(
+        "formal_parity", formal.parity_task,
+        "inputs/targets (T, B) int64 bits and running parity, any T >= 1; mask all True",
+        "chance 1/2 at every length", "Length generalisation and the recurrent comeback",
+    ),
+    DatasetInfo(
+        "formal_modular_sum", formal.modular_sum,
+        "inputs/targets (T, B) int64 digits in [0, m) and running sum mod m (m = 5); mask all True",
+        "chance 1/m (1/5)", "Length generalisation and the recurrent comeback",
+    ),
+    DatasetInfo(
+        "formal_dyck", formal.dyck,
+        "inputs (T, B) int64 brackets, T even; target on the last row: 1 = balanced (half are)",
+        "chance 1/2 (balanced classes)", "Length generalisation and the recurrent comeback",
+    ),
+    DatasetInfo(
         "noisy_sine", series.noisy_sine,
         "series (T, B) float32; make_windows -> inputs (W, N, 1), targets (H, N, 1)",
         "noise floor MSE noise_std²; persistence (repeat the last value): persistence_mse",
@@ -97,6 +112,27 @@ _ENTRIES = (
         "ambiguous names",
         "left-to-right ceiling on right-context tags 1/2; full context 1",
         "Bidirectional RNNs",
+    ),
+    DatasetInfo(
+        "ner", ner.make_ner,
+        "N lines of 5-30 words, C = 7 BIO tags (PER, LOC, ORG); fixed train/test split of the "
+        "names (test names never in training); right_context marks ambiguous initial names",
+        "majority tag (O) span F1 0; dictionary of training words 0.015 on held-out names "
+        "(0.79 on training names); left-to-right ceiling on right-context words 1/2",
+        "A named-entity tagger",
+    ),
+    DatasetInfo(
+        "dates", dates.make_dates,
+        "N (source, target) strings: a date of 1950-2049 in one of 12 formats, 8-54 characters "
+        "(V_src = 50 with padding) -> ISO 'YYYY-MM-DD' + EOS (V = 12)",
+        "exact match by chance ≈ 1/36,525; best constant character per position 0.46",
+        "Encoder–decoders and attention",
+    ),
+    DatasetInfo(
+        "digit_copy", dates.make_digit_copy,
+        "N strings of L uniform digits, L in [min_len, max_len] (5-40 in the book) = targets",
+        "chance exact match 10^-L; per digit 1/10",
+        "Encoder–decoders and attention",
     ),
 )  # fmt: skip
 

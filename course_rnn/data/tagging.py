@@ -12,7 +12,7 @@ given the name: 1/2 (:func:`left_context_ceiling`, exact from the generator's di
 tagger that also reads the right-hand side gets 100 % (the cue decides). ``right_context`` marks
 these tokens, so a chapter can report a unidirectional and a bidirectional model on them.
 
-Book: chapter "Bidirectional RNNs" (tagging).
+Book: chapter "Bidirectional RNNs", section "When it pays: tags decided by a later word".
 """
 
 from collections.abc import Sequence

@@ -21,6 +21,8 @@ import inspect
 
 # Found by name by worker_cell, like the harnesses defined here.
 from course_rnn.grading.harness_gated import gated_cell_harness  # noqa: F401
+from course_rnn.grading.harness_padded import padded_batch_harness  # noqa: F401
+from course_rnn.grading.harness_transformers import scan_harness  # noqa: F401
 
 #: The functions the worker cell defines; the grader's Calls use them.
 BATCH = "course_rnn_grader_batch"

@@ -17,6 +17,12 @@ from course_rnn.numpy_nn.attention import (
     scaled_dot_product_attention_backward,
     scaled_dot_product_attention_forward,
 )
+from course_rnn.numpy_nn.bidirectional import (
+    bidirectional_rnn_backward,
+    bidirectional_rnn_forward,
+    reverse_padded,
+    split_bidirectional_params,
+)
 from course_rnn.numpy_nn.functional import (
     log_softmax,
     mse_backward,
@@ -63,10 +69,13 @@ from course_rnn.numpy_nn.rnn import (
     rnn_step_backward,
     rnn_step_forward,
 )
+from course_rnn.numpy_nn.scan import linear_recurrence_loop, linear_recurrence_scan
 
 __all__ = [
     "SGD",
     "Adam",
+    "bidirectional_rnn_backward",
+    "bidirectional_rnn_forward",
     "causal_mask",
     "clip_grad_norm",
     "embedding_backward",
@@ -83,6 +92,8 @@ __all__ = [
     "layer_norm_forward",
     "linear_backward",
     "linear_forward",
+    "linear_recurrence_loop",
+    "linear_recurrence_scan",
     "log_softmax",
     "lstm_backward",
     "lstm_forward",
@@ -93,6 +104,7 @@ __all__ = [
     "multi_head_attention_backward",
     "multi_head_attention_forward",
     "padding_mask",
+    "reverse_padded",
     "rnn_backward",
     "rnn_forward",
     "rnn_step_backward",
@@ -106,6 +118,7 @@ __all__ = [
     "softmax_cross_entropy",
     "softmax_cross_entropy_backward",
     "softmax_cross_entropy_forward",
+    "split_bidirectional_params",
     "tanh_backward",
     "temporal_affine_backward",
     "temporal_affine_forward",

@@ -12,6 +12,19 @@ Python types, ready for JSON.
   that track quotes, parentheses, the position in the line and indentation.
 - :mod:`course_rnn.studies.compare` and the other ``compare_*`` modules: the tanh RNN, the LSTM
   and the GRU compared on the same tasks, for the chapter on gated recurrent units.
+- :mod:`course_rnn.studies.bidirectional`: unidirectional against bidirectional taggers, the
+  bidirectional language model that reads the answer, and the padding bug.
+- :mod:`course_rnn.studies.ner`: the named-entity tagger, its baselines and span F1.
+- :mod:`course_rnn.studies.seq2seq`: encoder–decoders with a fixed vector or attention, on dates
+  and on digit copying.
+- :mod:`course_rnn.studies.table1`, :mod:`course_rnn.studies.recall` and
+  :mod:`course_rnn.studies.inference`: an LSTM and self-attention measured side by side (time,
+  depth, path length, memory), associative recall at equal parameters, cost per generated token.
+- :mod:`course_rnn.studies.length_generalisation` and :mod:`course_rnn.studies.scan`: training on
+  short inputs and testing on long ones; a minGRU run by a loop and by a parallel scan, timed.
+- :mod:`course_rnn.studies.measure`: per-thread CPU time and the depth of autograd's graph.
 
-Book: chapter "Long short-term memory"; chapter "Gated recurrent units".
+Book: chapter "Long short-term memory"; chapter "Gated recurrent units"; chapter "Bidirectional
+RNNs"; chapter "A named-entity tagger"; chapter "Encoder–decoders and attention"; chapter "RNNs and
+Transformers"; chapter "Length generalisation and the recurrent comeback".
 """

@@ -17,6 +17,7 @@ from course_rnn.torch_nn.attention import (
 )
 from course_rnn.torch_nn.gru import GRU, GRUCell, gru_step
 from course_rnn.torch_nn.lstm import LSTM, LSTMCell, lstm_step
+from course_rnn.torch_nn.mingru import MinGRU, linear_recurrence_loop, linear_recurrence_scan
 from course_rnn.torch_nn.models import (
     CELLS,
     BagOfWordsClassifier,
@@ -56,6 +57,7 @@ __all__ = [
     "GRUCell",
     "LSTMCell",
     "LearnedPositionalEncoding",
+    "MinGRU",
     "MultiHeadAttention",
     "RNNCell",
     "Seq2Seq",
@@ -70,6 +72,8 @@ __all__ = [
     "from_numpy_params",
     "from_torch_nn",
     "gru_step",
+    "linear_recurrence_loop",
+    "linear_recurrence_scan",
     "lstm_step",
     "padding_mask",
     "rnn_step",

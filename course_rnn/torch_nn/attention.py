@@ -228,6 +228,51 @@ class MultiHeadAttention(nn.Module):
             weights = weights.mean(dim=1)  # (B, T, S)
         return out, weights
 
+    def forward_cached(
+        self, x: Tensor, past: tuple[Tensor, Tensor] | None = None
+    ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        """Causal self-attention of new steps over a cache of earlier keys and values (KV cache).
+
+        The steps of ``x`` sit at positions S0 … S0 + T - 1 after the S0 cached ones. Their keys
+        and values are appended to the cache; each new step attends to every cached step and to
+        the new steps up to itself. Feeding a sequence in pieces, carrying the cache, gives the
+        outputs of ``forward(x, x, x, is_causal=True)`` on the whole sequence, at a cost per new
+        step that grows with S0 (the keys it reads), where a recurrent step's cost is constant.
+
+        Args:
+            x:    (T, B, E) float  the new steps
+            past: (k, v), each (B, NH, S0, HS), from an earlier call; or None (S0 = 0)
+
+        Returns:
+            out:     (T, B, E)
+            present: (k, v), each (B, NH, S0 + T, HS): the cache to pass next time
+        """
+        where = "MultiHeadAttention.forward_cached"
+        T, B, E = check_shape(x, "T B E", name="x", where=where, E=self.embed_dim).values()
+        NH, HS = self.num_heads, E // self.num_heads
+        S0 = 0
+        if past is not None:
+            S0 = check_shape(past[0], "B NH S HS", name="past[0]", where=where, B=B, NH=NH,
+                             HS=HS)["S"]  # fmt: skip
+            check_shape(past[1], "B NH S HS", name="past[1]", where=where, B=B, NH=NH, S=S0,
+                        HS=HS)  # fmt: skip
+
+        W_q, W_k, W_v = self.in_proj_weight.chunk(3)  # each (E, E), rows q | k | v
+        b_q, b_k, b_v = self.in_proj_bias.chunk(3)  # each (E,)
+        q = (x @ W_q.T + b_q).reshape(T, B, NH, HS).permute(1, 2, 0, 3)  # (B, NH, T, HS)
+        k = (x @ W_k.T + b_k).reshape(T, B, NH, HS).permute(1, 2, 0, 3)  # (B, NH, T, HS)
+        v = (x @ W_v.T + b_v).reshape(T, B, NH, HS).permute(1, 2, 0, 3)  # (B, NH, T, HS)
+        if past is not None:
+            k = torch.cat([past[0], k], dim=2)  # (B, NH, S0 + T, HS)
+            v = torch.cat([past[1], v], dim=2)  # (B, NH, S0 + T, HS)
+        # new step i (position S0 + i) may attend to keys 0 … S0 + i; one new step sees them all
+        mask = None
+        if T > 1:
+            mask = torch.ones(T, S0 + T, dtype=torch.bool, device=x.device).tril(S0)  # (T, S)
+        y, _ = scaled_dot_product_attention(q, k, v, mask)  # (B, NH, T, HS)
+        y = y.permute(2, 0, 1, 3).reshape(T, B, E)  # (T, B, E)
+        return self.out_proj(y), (k, v)
+
 
 def _mha_mask(attn_mask, key_mask, *, T: int, S: int, B: int, where: str):
     """Validate the two boolean masks and combine them in the kernels' layout (B, 1, T, S)."""
@@ -289,10 +334,10 @@ class SinusoidalPositionalEncoding(nn.Module):
         super().__init__()
         self.register_buffer("pe", sinusoidal_encoding(max_len, embed_dim), persistent=False)
 
-    def forward(self, x: Tensor) -> Tensor:
-        """x: (T, B, E) -> x + PE[:T] broadcast over the batch, (T, B, E)."""
-        T = _check_positions(x, self.pe.shape, type(self).__name__)
-        return x + self.pe[:T, None, :].to(x.dtype)  # (T, 1, E) broadcast over B
+    def forward(self, x: Tensor, offset: int = 0) -> Tensor:
+        """x: (T, B, E) at positions offset … offset + T - 1 -> x + PE[those], (T, B, E)."""
+        T = _check_positions(x, self.pe.shape, type(self).__name__, offset)
+        return x + self.pe[offset : offset + T, None, :].to(x.dtype)  # (T, 1, E) broadcast
 
 
 class LearnedPositionalEncoding(nn.Module):
@@ -312,15 +357,19 @@ class LearnedPositionalEncoding(nn.Module):
         super().__init__()
         self.weight = nn.Parameter(torch.randn(max_len, embed_dim))  # (max_len, E)
 
-    def forward(self, x: Tensor) -> Tensor:
-        """x: (T, B, E) -> x + weight[:T] broadcast over the batch, (T, B, E)."""
-        T = _check_positions(x, self.weight.shape, type(self).__name__)
-        return x + self.weight[:T, None, :]  # (T, 1, E) broadcast over B
+    def forward(self, x: Tensor, offset: int = 0) -> Tensor:
+        """x: (T, B, E) at positions offset … offset + T - 1 -> x + weight[those], (T, B, E)."""
+        T = _check_positions(x, self.weight.shape, type(self).__name__, offset)
+        return x + self.weight[offset : offset + T, None, :]  # (T, 1, E) broadcast over B
 
 
-def _check_positions(x: Tensor, table_shape, where: str) -> int:
+def _check_positions(x: Tensor, table_shape, where: str, offset: int = 0) -> int:
     max_len, E = table_shape
     T = check_shape(x, "T B E", name="x", where=where, E=E)["T"]
-    if T > max_len:
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise ValueError(f"{where}: offset must be an int >= 0, got {offset!r}")
+    if offset == 0 and T > max_len:
         raise ValueError(f"{where}: sequence length T={T} exceeds max_len={max_len}")
+    if offset + T > max_len:
+        raise ValueError(f"{where}: positions offset + T = {offset} + {T} exceed max_len={max_len}")
     return T

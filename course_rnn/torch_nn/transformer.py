@@ -9,9 +9,9 @@ The parameter names are torch's, so ``Block.load_state_dict(nn.TransformerEncode
 norm_first=True, activation="gelu").state_dict())`` works, and the tests compare the two.
 
 Time-major at every boundary: inputs (T, B, E) or token ids (T, B), logits (T, B, V).
-Book: chapter "RNNs and Transformers", sections "The Transformer block" and "A decoder-only
-language model". Reference: Vaswani et al. (2017), "Attention is all you need"; Radford et al.
-(2019), GPT-2.
+Book: chapter "RNNs and Transformers", sections "The Transformer block", "A decoder-only
+language model" and "Inference" (the KV cache, ``forward_cached``). Reference: Vaswani et al.
+(2017), "Attention is all you need"; Radford et al. (2019), GPT-2.
 """
 
 from dataclasses import dataclass
@@ -117,6 +117,26 @@ class Block(nn.Module):
         x = x + self.dropout(self.linear2(F.gelu(self.linear1(h))))  # (T, B, E)
         return x, weights
 
+    def forward_cached(self, x: Tensor, past=None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        """The causal block on new steps, with the self-attention's KV cache (decoder-only).
+
+        Args:
+            x:    (T, B, E) the new steps
+            past: this block's (k, v) cache, each (B, NH, S0, HS), or None
+
+        Returns:
+            x:       (T, B, E)
+            present: (k, v), each (B, NH, S0 + T, HS)
+        """
+        if self.cross_attention:
+            raise ValueError("Block.forward_cached: only blocks without cross-attention")
+        h = self.norm1(x)  # (T, B, E)
+        a, present = self.self_attn.forward_cached(h, past)  # (T, B, E)
+        x = x + self.dropout(a)
+        h = self.norm2(x)  # (T, B, E)
+        x = x + self.dropout(self.linear2(F.gelu(self.linear1(h))))  # (T, B, E)
+        return x, present
+
 
 class TransformerStack(nn.Module):
     """Positional encoding, ``num_layers`` pre-LN blocks and the final LayerNorm.
@@ -191,6 +211,26 @@ class TransformerStack(nn.Module):
             )
             maps.append(w)
         return self.norm(x), maps
+
+    def forward_cached(self, x: Tensor, cache: list | None = None) -> tuple[Tensor, list]:
+        """Causal stack on new steps after the cached ones: incremental decoding.
+
+        Args:
+            x:     (T, B, E) embeddings of the new steps, without positions
+            cache: from an earlier call (a list of each block's (k, v)), or None to start
+
+        Returns:
+            out:   (T, B, E) after the final LayerNorm, equal to the last T steps of
+                   ``forward`` with ``is_causal=True`` on the whole sequence so far
+            cache: list of N pairs (k, v), each (B, NH, S0 + T, HS)
+        """
+        offset = 0 if cache is None else cache[0][0].shape[2]  # S0 steps already seen
+        x = self.pos(x, offset)  # (T, B, E) at positions S0 … S0 + T - 1
+        present = []
+        for i, block in enumerate(self.layers):
+            x, kv = block.forward_cached(x, None if cache is None else cache[i])
+            present.append(kv)
+        return self.norm(x), present
 
 
 @dataclass(frozen=True)
@@ -272,6 +312,25 @@ class TransformerLM(nn.Module):
             logits.flatten(0, 1), targets.flatten(), ignore_index=IGNORE_INDEX
         )  # logits (T·B, V), targets (T·B,)
         return Output(logits, loss)
+
+    def forward_cached(self, inputs: Tensor, cache: list | None = None) -> tuple[Tensor, list]:
+        """Next-token logits of new tokens, reusing the keys and values of the earlier ones.
+
+        Calling it on a sequence in pieces (e.g. one token at a time) gives the logits
+        ``forward`` gives on the whole sequence (a test pins this), while each new token costs
+        one step of every block plus a read of the cache, not a pass over the whole context.
+
+        Args:
+            inputs: (T, B) int64 token ids of the new steps; S0 + T <= max_len
+            cache:  from the previous call, or None for the first tokens
+
+        Returns:
+            logits: (T, B, V)
+            cache:  N pairs (k, v), each (B, NH, S0 + T, HS): 2·N·(S0 + T)·B·E numbers
+        """
+        check_shape(inputs, "T B", name="inputs", where="TransformerLM.forward_cached")
+        h, cache = self.stack.forward_cached(self.tok_emb(inputs), cache)  # (T, B, E)
+        return self.head(h), cache  # (T, B, V)
 
     @torch.no_grad()
     def generate(

@@ -12,6 +12,9 @@ def test_every_data_set_is_described():
     assert set(DATASETS) == {
         "adding", "parity", "counting", "copy", "selective_copy", "associative_recall",
         "noisy_sine", "multiscale", "pydoc_chars", "sentiment", "tagging",
+        "dates", "digit_copy",
+        "formal_parity", "formal_modular_sum", "formal_dyck",
+        "ner",
     }  # fmt: skip
     text = describe()
     for name, info in DATASETS.items():

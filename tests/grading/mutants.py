@@ -1125,4 +1125,7 @@ GRU = (
     ),
 )
 
-MUTANTS = HIDDEN_STATE + BPTT + LANGUAGE_MODEL + LSTM + GRU
+from mutants_bidirectional import BIDIRECTIONAL  # noqa: E402
+from mutants_transformers import TRANSFORMERS  # noqa: E402
+
+MUTANTS = HIDDEN_STATE + BPTT + LANGUAGE_MODEL + LSTM + GRU + TRANSFORMERS + BIDIRECTIONAL

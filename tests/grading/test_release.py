@@ -30,7 +30,15 @@ def test_stale_exercise_is_detected(tmp_path):
 
 #: Cells with a stub per notebook: one per graded task, plus the cell where the student pastes
 #: the functions of the earlier exercises (bptt: the forward passes; language_model: all).
-STUB_CELLS = {"hidden_state": 4, "bptt": 7 + 1, "language_model": 6 + 1, "lstm": 4, "gru": 4}
+STUB_CELLS = {
+    "hidden_state": 4,
+    "bptt": 7 + 1,
+    "language_model": 6 + 1,
+    "lstm": 4,
+    "gru": 4,
+    "transformers": 4,
+    "bidirectional": 4 + 1,
+}
 #: Answer formulas that the notebooks' text must leave to the student to derive.
 ANSWERS = (
     "1 - h_t**2",
@@ -50,6 +58,14 @@ ANSWERS = (
     "dh_t * z",
     "da_n * r",
     "h_prev - n",
+    "transpose(1, 2, 0, 3)",
+    "transpose(2, 0, 1, 3)",
+    "A[d:] * Bc[:-d]",
+    "a[0] * h0 + b[0]",
+    "lengths[b] - 1 - t",
+    "lengths - 1",
+    "dweights - ",
+    "scores.max(",
 )
 
 
@@ -125,11 +141,13 @@ def test_malformed_region_names_the_notebook_and_cell(tmp_path):
 def test_release_command_writes_every_notebook(tmp_path, capsys):
     assert main(["release", "--solutions", str(SOLUTIONS), "--out", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "bidirectional.ipynb",
         "bptt.ipynb",
         "gru.ipynb",
         "hidden_state.ipynb",
         "language_model.ipynb",
         "lstm.ipynb",
+        "transformers.ipynb",
     ]
     assert "wrote" in capsys.readouterr().out
 

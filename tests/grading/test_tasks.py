@@ -316,13 +316,37 @@ def test_hidden_languages_follow_the_seed():
 
 def test_repository_exercises_load_with_points(solutions):
     exercises = {e.name: e for e in load_exercises(solutions)}
-    assert sorted(exercises) == ["bptt", "gru", "hidden_state", "language_model", "lstm"]
+    assert sorted(exercises) == [
+        "bidirectional",
+        "bptt",
+        "gru",
+        "hidden_state",
+        "language_model",
+        "lstm",
+        "transformers",
+    ]
     points = {
         e: sum(g.public_points + g.hidden_points for _, g in x.graded) for e, x in exercises.items()
     }
-    assert points == {"bptt": 19, "gru": 10, "hidden_state": 9, "language_model": 18, "lstm": 11}
+    assert points == {
+        "bidirectional": 11,
+        "bptt": 19,
+        "gru": 10,
+        "hidden_state": 9,
+        "language_model": 18,
+        "lstm": 11,
+        "transformers": 12,
+    }
     tasks = {e: len(x.graded) for e, x in exercises.items()}
-    assert tasks == {"bptt": 7, "gru": 4, "hidden_state": 4, "language_model": 6, "lstm": 4}
+    assert tasks == {
+        "bidirectional": 4,
+        "bptt": 7,
+        "gru": 4,
+        "hidden_state": 4,
+        "language_model": 6,
+        "lstm": 4,
+        "transformers": 4,
+    }
     assert read_seed(solutions) >= 0
 
 

@@ -13,12 +13,14 @@ SequenceTagger         (T, B) ids / (T, B, D)      (T, B, C)            cross-en
 CharLM                 (T, B) ids                  (T, B, V)            cross-entropy, (T, B)
 Forecaster             (W, B, D)                   (H_out, B, O)        MSE, (H_out, B, O)
 Seq2Seq                (S, B) ids                  (T, B, V)            cross-entropy, (T, B)
+AttentionSeq2Seq       (S, B) ids                  (T, B, V)            cross-entropy, (T, B)
 =====================  ==========================  ===================  ========================
 
 Padded batches: pass ``inputs=(x, lengths)``; targets on padding hold IGNORE_INDEX (-100).
 Book: chapter "Applications"; chapter "RNNs and Transformers".
 """
 
+from course_rnn.torch_nn.models.attention_decoder import AttentionSeq2Seq
 from course_rnn.torch_nn.models.classifier import BagOfWordsClassifier, SequenceClassifier
 from course_rnn.torch_nn.models.config import CELLS, EncoderConfig, check_unidirectional
 from course_rnn.torch_nn.models.encoder import (
@@ -34,6 +36,7 @@ from course_rnn.torch_nn.models.tagger import SequenceTagger
 
 __all__ = [
     "CELLS",
+    "AttentionSeq2Seq",
     "BagOfWordsClassifier",
     "CharLM",
     "EncoderConfig",
