@@ -41,6 +41,7 @@ def scan_harness(fn, probe, a, b, h0):
 
     Raises:
         RuntimeError: the number of lines run grows with T (a Python loop over the time steps).
+        ValueError: ``fn`` changed one of its input arrays in place.
         FloatingPointError: ``fn`` overflowed, divided by zero or made a NaN (the call runs under
             ``np.errstate(..., "raise")``, so that the grader and the self-check see the same).
     """
@@ -50,8 +51,17 @@ def scan_harness(fn, probe, a, b, h0):
     import numpy as np
 
     if not probe:
+        given = (np.array(a), np.array(b), np.array(h0))
         with np.errstate(over="raise", divide="raise", invalid="raise"):
-            return fn(a, b, h0)
+            result = fn(a, b, h0)
+        for arg, before, after in zip(("a", "b", "h0"), given, (a, b, h0), strict=True):
+            if not np.array_equal(before, after, equal_nan=True):
+                name = getattr(fn, "__name__", "the function")
+                raise ValueError(
+                    f"{name} changed its input {arg}: the caller's arrays must stay as they were "
+                    "(work on copies)"
+                )
+        return result
     small = 64
     T = a.shape[0]
     allowed = (T - small) // 64

@@ -167,7 +167,7 @@ BIDIRECTIONAL = (
         "masked_attention_forward",
         ATTENTION.format(**GOOD_ATTENTION | {"shift": ""}),
         "edge cases",
-        "with large scores, the padded keys' the largest (no overflow allowed): "
+        "with large scores, highest on the padded keys (no overflow allowed): "
         "masked_attention_forward raised FloatingPointError: overflow",
     ),
     _mutant(
@@ -177,7 +177,7 @@ BIDIRECTIONAL = (
             **GOOD_ATTENTION | {"mask": "", "exp": "e = np.exp(scores) * real[:, None, :]"}
         ),
         "edge cases",
-        "with large scores, the padded keys' the largest (no overflow allowed): "
+        "with large scores, highest on the padded keys (no overflow allowed): "
         "masked_attention_forward raised FloatingPointError: invalid value",
     ),
     _mutant(

@@ -179,7 +179,7 @@ TRANSFORMERS = (
         "linear_recurrence_scan",
         SCAN.format(**GOOD_SCAN | {"first": "b[0]"}),
         "values",
-        "h: is wrong at",
+        "h: differs from the loop at",
     ),
     Mutant(
         "scan_leaves_float32",
@@ -213,5 +213,13 @@ TRANSFORMERS = (
         "edge cases",
         "(no Python loop over time): linear_recurrence_scan raised RuntimeError: "
         "linear_recurrence_scan runs a Python loop over the time steps",
+    ),
+    Mutant(
+        "scan_overwrites_its_inputs",
+        "transformers",
+        "linear_recurrence_scan",
+        SCAN.format(**GOOD_SCAN | {"copies": "a, b"}),
+        "shapes",  # the harness checks the inputs after the call, before any value is compared
+        "linear_recurrence_scan changed its input a: the caller's arrays must stay as they were",
     ),
 )

@@ -204,7 +204,10 @@ _KEY_EDGES = (
     Edge("a batch of one sequence (B = 1)", {"B": 1, "T": 4, "S": 5, "HS": 3, "top": 2}),
     Edge(F32, {"B": 2, "T": 3, "S": 4, "HS": 2, "f32": 1}),
 )
-_DSCORES = "with dscores the gradient of the (B, T, S) scaled scores"
+_DSCORES = (
+    "with dscores (B, T, S) the gradient with respect to the products q k^T, before the "
+    "1/sqrt(HS) scale (so dscores already carries that factor)"
+)
 
 TASKS = (
     padded_task(
@@ -253,7 +256,8 @@ TASKS = (
             Output(
                 "context",
                 "B T HS",
-                hint="context = weights @ v, a weighted mean of the values of the real keys.",
+                hint="look at the weights first: each row is a softmax over the real keys only "
+                "(it sums to 1 and is exactly 0 on padded keys); then context = weights @ v.",
             ),
             Output(
                 "weights",
@@ -268,7 +272,7 @@ TASKS = (
         edges=(
             *_KEY_EDGES,
             Edge(
-                "large scores, the padded keys' the largest (no overflow allowed)",
+                "large scores, highest on the padded keys (no overflow allowed)",
                 {"B": 2, "T": 3, "S": 4, "HS": 2, "big": 1},
             ),
         ),

@@ -178,7 +178,7 @@ def _scan_grade(value, data):
             )
         elif T > 1 and _mismatch(task, _H, value[:-1], expected[1:]) is None:
             problem += "; yours is one step early: your h[t] is the expected h[t + 1]"
-        return False, problem.removeprefix("h ")
+        return False, "differs from the loop " + problem.removeprefix("h is wrong ")
     return True, f"h equals the sequential loop's states (rtol {rtol:g})"
 
 
