@@ -11,7 +11,8 @@ sequence's last *real* step: ``reverse_padded`` reverses only the first ``length
 column b, the right-to-left layer runs on that, and its outputs are reversed back. This works for
 any recurrent module (torch.nn's or the course's twins), unlike ``pack_padded_sequence``. The
 Transformer stack masks padded keys instead (``padding_mask``).
-Book: chapter "Applications", section "Batches of sequences"; Schuster & Paliwal (1997).
+Book: chapter "Bidirectional RNNs", sections "Two passes and a merge" and "Batches of unequal
+length"; Schuster & Paliwal (1997).
 """
 
 from collections.abc import Sequence

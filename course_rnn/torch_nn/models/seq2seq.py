@@ -7,7 +7,8 @@ Cho et al. Transformer (Vaswani et al., 2017): the decoder's blocks cross-attend
 output. Training uses teacher forcing: the decoder reads the true previous token,
 ``[BOS, y_0, …, y_{T-2}]``, and predicts ``y_0 … y_{T-1}``. ``generate`` decodes greedily, feeding
 back its own choices. BOS is an extra decoder-input id (``tgt_vocab_size``), never predicted.
-Book: chapter "Applications", section "Encoder–decoder models"; chapter "RNNs and Transformers".
+Book: chapter "Encoder–decoders and attention", section "The encoder–decoder"; chapter "RNNs and
+Transformers".
 """
 
 from dataclasses import replace
@@ -38,7 +39,7 @@ class Seq2Seq(nn.Module):
 
     Inputs: src (S, B) int64 or (src, lengths); targets (T, B) int64, IGNORE_INDEX on padding.
 
-    Book: chapter "Applications", section "Encoder–decoder models".
+    Book: chapter "Encoder–decoders and attention", section "The encoder–decoder".
     """
 
     def __init__(

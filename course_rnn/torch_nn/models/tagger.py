@@ -3,7 +3,8 @@
 The tagger scores every step from the encoder's output there. A unidirectional encoder has read
 only the left context at step t; a bidirectional one (Schuster & Paliwal, 1997) has read the whole
 sentence, which is what a tag decided by a later word needs (``course_rnn.data.make_tagging``).
-Book: chapter "Applications", section "Tagging: aligned many-to-many".
+Book: chapter "Bidirectional RNNs", section "When it pays: tags decided by a later word"; chapter
+"A named-entity tagger".
 """
 
 import torch
@@ -34,7 +35,7 @@ class SequenceTagger(nn.Module):
     Inputs: x or (x, lengths); targets (T, B) int64, IGNORE_INDEX (-100) on padding. Steps at or
     after ``lengths[b]`` never count in the loss, whatever their target.
 
-    Book: chapter "Applications", section "Tagging: aligned many-to-many".
+    Book: chapter "A named-entity tagger", section "The tagger, one direction or two".
     """
 
     def __init__(
