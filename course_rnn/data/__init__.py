@@ -1,7 +1,8 @@
 """Offline, seeded data sets of the course: toy tasks, series, text, sentiment and tagging.
 
 Nothing is ever downloaded: every set is generated from a ``np.random.Generator`` passed as
-``rng=`` or read from ``pydoc_data.topics``, which ships with Python. Everything is time-major,
+``rng=`` or read from ``pydoc_data.topics``, which ships with Python, or from the CSV files
+that ship inside statsmodels' wheel (``real_series``). Everything is time-major,
 ``(T, B, ...)``. ``describe()`` lists every set with its size, baseline and seed convention.
 Importing this package does not import torch; the DataLoader adapter lives in
 ``course_rnn.data.torch_adapter``.
@@ -18,6 +19,7 @@ from course_rnn.data.memory import (
     selective_copy,
 )
 from course_rnn.data.ner import NerBatch, NerData, make_ner
+from course_rnn.data.real_series import RealSeries, load_series, split_tail
 from course_rnn.data.registry import DATASETS, SEED_CONVENTION, DatasetInfo, describe
 from course_rnn.data.sentiment import (
     SentimentConfig,
@@ -68,6 +70,7 @@ __all__ = [
     "DatasetInfo",
     "NerBatch",
     "NerData",
+    "RealSeries",
     "SentimentConfig",
     "SentimentData",
     "TaggingBatch",
@@ -89,6 +92,7 @@ __all__ = [
     "is_balanced",
     "left_context_ceiling",
     "lengths_to_mask",
+    "load_series",
     "make_dates",
     "make_digit_copy",
     "make_ner",
@@ -108,5 +112,6 @@ __all__ = [
     "selective_copy",
     "sentiment_label",
     "sequential_batches",
+    "split_tail",
     "split_train_val",
 ]

@@ -2,14 +2,26 @@
 
 ``describe()`` returns the table as text (a chapter prints it); ``DATASETS[name]`` holds the
 entries. Baselines are the numbers a model must beat before it has learnt anything; each one is
-checked by a test in ``tests/data``. Book: chapter "Applications".
+checked by a test in ``tests/data``. Each entry names the chapters that use it.
 """
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from course_rnn.data import dates, formal, memory, ner, sentiment, series, tagging, text, toy
+from course_rnn.data import (
+    checklist,
+    dates,
+    formal,
+    memory,
+    ner,
+    real_series,
+    sentiment,
+    series,
+    tagging,
+    text,
+    toy,
+)
 
 #: How every generator is seeded: the library never seeds anything global.
 SEED_CONVENTION = (
@@ -91,7 +103,35 @@ _ENTRIES = (
         "multiscale", series.multiscale_signal,
         "series (T, B) float32, periods 100, 20, 5; windows as for noisy_sine",
         "noise floor MSE noise_std²; persistence: persistence_mse",
-        "Applications",
+        "Forecasting real series",
+    ),
+    DatasetInfo(
+        "co2", real_series.load_series,
+        "T = 526 months (1958-03 to 2001-12), m = 12; Mauna Loa CO₂ in ppm, weekly values of "
+        "statsmodels' wheel averaged by month, 5 empty months interpolated; public domain",
+        "last 24 months held out: naive MASE 1.86, seasonal naive 1.45 (multi-step)",
+        "Forecasting real series",
+    ),
+    DatasetInfo(
+        "sunspots", real_series.load_series,
+        "T = 309 years (1700-2008), no fixed season (m = 1, cycle ≈ 11 years); yearly sunspot "
+        "number, NOAA NGDC, from statsmodels' wheel; public domain",
+        "last 20 years held out: naive MASE 2.90 (multi-step)",
+        "Forecasting real series",
+    ),
+    DatasetInfo(
+        "nile", real_series.load_series,
+        "T = 100 years (1871-1970), m = 1; yearly Nile flow at Aswan (Cobb 1978), from "
+        "statsmodels' wheel; public domain",
+        "naive forecast (repeat the last value); not used in the book's table",
+        "Forecasting real series",
+    ),
+    DatasetInfo(
+        "elnino", real_series.load_series,
+        "T = 732 months (1950-2010), m = 12; Niño 1+2 sea-surface temperature in °C (NOAA "
+        "ERSST.V3B), 61 years × 12 months of statsmodels' wheel flattened; public domain",
+        "last 24 months held out: naive MASE 1.69, seasonal naive 0.62 (multi-step)",
+        "Forecasting real series",
     ),
     DatasetInfo(
         "pydoc_chars", text.char_corpus,
@@ -104,7 +144,16 @@ _ENTRIES = (
         "N sentences of 4-30 words, V = 62 with <pad>, <unk>; labels (N,) int64 in {0, 1}",
         "any bag-of-words classifier ≤ 70 % (chance on the 60 % contrast/emphasis sentences); "
         "a trained linear bag of words measured ≈ 50 %",
-        "Gated recurrent units; Applications",
+        "Gated recurrent units; Sentiment, phenomenon by phenomenon",
+    ),
+    DatasetInfo(
+        "checklist", checklist.make_test_set,
+        "10 behavioural sets of the sentiment grammar plus comparisons (negation, contrast, "
+        "intensifier, comparison, ...), N sentences each; make_training_mix, INV/DIR pairs; "
+        "V = 70 with <pad>, <unk>; labels (N,) int64 in {0, 1}",
+        "chance 1/2 on every set; any bag of words 1/2 in expectation on comparisons "
+        "(each has a twin with the same words and the other label)",
+        "Sentiment, phenomenon by phenomenon",
     ),
     DatasetInfo(
         "tagging", tagging.make_tagging,

@@ -20,7 +20,11 @@ chance (1/2), and its ceiling on the whole set is 1 - 0.6 / 2 = 70 % (:data:`BOW
 :func:`bag_of_words_ceiling` measures it on any sample). :func:`sentiment_label` reads the
 sentence in order and gets every label right, so an order-aware model can reach 100 %.
 
-Book: chapter "Applications" (sentiment, with a bag-of-words baseline that fails).
+:mod:`course_rnn.data.checklist` builds behavioural test sets from this grammar, one phenomenon per
+set (negation near and far, contrast, intensifiers, comparisons), for the chapter below.
+
+Book: chapter "Sentiment, phenomenon by phenomenon" (sentiment, with a bag-of-words baseline
+that fails).
 """
 
 from collections import Counter
@@ -41,7 +45,7 @@ _CONNECTIVES = ("the", "was", "but", "although", ",", "and", "i", "do", "think",
 
 @dataclass(frozen=True)
 class SentimentConfig:
-    """Word lists and proportions of :func:`make_sentiment`; the defaults give 62 words."""
+    """Word lists and proportions of :func:`make_sentiment`; the defaults give 60 words."""
 
     subjects: tuple[str, ...] = ("movie", "film", "plot", "acting", "ending", "music", "story")
     positive: tuple[str, ...] = ("good", "great", "fun", "clever", "moving", "charming", "funny")

@@ -7,8 +7,8 @@ torch models eat). Two baselines frame every result: the noise floor ``noise_std
 forecaster beats the noise that is added to the targets) and :func:`persistence_mse`, repeating the
 last seen value (what a model must beat to have learnt anything).
 
-Book: chapter "Applications" (forecasting: the multi-scale signal needs memory longer than its
-fast period).
+Book: chapter "Forecasting real series" (its study cuts the real series into windows with
+:func:`make_windows`).
 """
 
 from collections.abc import Sequence

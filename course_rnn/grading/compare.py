@@ -21,11 +21,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from course_rnn.grading.rejection import CheckRejectedError
 from course_rnn.grading.tasks import Fill, Output, Task, Withheld, linspace_fill
 
 #: Text of the ImportError raised inside the grader for course_rnn's reference implementations.
 BLOCKED = "blocked inside the grader"
 _MAX_ERROR_CHARS = 400
+#: The class a harness raises when one of its checks fails (``rejection.py``).
+REJECTED = CheckRejectedError.__name__
 MATMUL_RULE = "A @ B needs the last axis of A to match the first axis of a matrix B"
 
 
@@ -105,9 +108,17 @@ def check_signature(task: Task, described: Outcome) -> str | None:
         name for name, kind, default in params if kind == "KEYWORD_ONLY" and not default
     ]
     fits = required <= n and (len(positional) >= n or "VAR_POSITIONAL" in kinds)
+    names = ", ".join(name for name, _, _ in params)
+    mine = [name for name, _, _ in positional]
+    moved = [p for k, p in enumerate(task.params) if p in mine and mine.index(p) != k]
+    if fits and not keyword_only and moved:  # called positionally: the order is what counts
+        return (
+            f"{task.name} has the parameters ({', '.join(mine)}); the template's are "
+            f"({', '.join(task.params)}). The grader passes the arguments in the template's "
+            f"order, so {moved[0]} would receive another argument: keep the template's order."
+        )
     if fits and not keyword_only:
         return None
-    names = ", ".join(name for name, _, _ in params)
     return (
         f"{task.name}({names}) cannot be called as {task.name}({', '.join(task.params)}); "
         "keep the parameters of the template."
@@ -127,6 +138,8 @@ def call_error(task: Task, error: str | None) -> str:
     if "there is no function named" in error:
         return f"there is no function named {task.name} in the notebook"
     last = (error.splitlines() or [error])[-1][:_MAX_ERROR_CHARS]
+    if last.startswith(REJECTED + ":"):  # a check of the harness failed: its message as it is
+        return last.removeprefix(REJECTED + ":").strip()
     if re.match(r"^[A-Za-z_][\w.]*(: |$)", last):  # "ValueError: ...": an exception
         kind, _, text = last.partition(": ")
         plain = in_shape_language(text)
@@ -218,8 +231,11 @@ def _letters(task: Task, output: Output, dims) -> str:
     return f"({', '.join(output.shape.split())}) = {shape}"
 
 
-def _form(task: Task, output: Output, dims, value):
-    """(checked value, None) or (None, message): type, dtype, shape, then finiteness."""
+def _form(task: Task, output: Output, dims, value, expected=None):
+    """(checked value, None) or (None, message): type, dtype, shape, then finiteness.
+
+    An output of kind "index" may be bool where the expected one is (a mask).
+    """
     if output.kind == "judged":
         return output.judge.form(value, dims)
     if output.shape == "":
@@ -233,7 +249,8 @@ def _form(task: Task, output: Output, dims, value):
     if not isinstance(value, np.ndarray):
         expected = f"a NumPy array of shape {_letters(task, output, dims)}"
         return None, f"{output.name} is a {_describe(value)}; expected {expected}"
-    if output.kind == "index" and value.dtype.kind not in "iu":
+    ints = "iub" if getattr(expected, "dtype", None) == np.bool_ else "iu"
+    if output.kind == "index" and value.dtype.kind not in ints:
         return None, f"{output.name} has dtype {value.dtype}; expected integers (e.g. np.int64)"
     if output.kind != "index" and value.dtype.kind != "f":
         return None, f"{output.name} has dtype {value.dtype}; expected floating point"
@@ -268,6 +285,7 @@ def _shape_diagnosis(got: tuple[int, ...], want: tuple[int, ...]) -> str:
 
 
 def _close(a, b, task: Task) -> bool:
+    a, b = (x.astype(np.int64) if getattr(x, "dtype", None) == np.bool_ else x for x in (a, b))
     with np.errstate(all="ignore"):
         return bool(np.all(np.abs(a - b) <= task.atol + task.rtol * np.abs(b)))
 
@@ -301,13 +319,27 @@ def _value_diagnosis(task: Task, output: Output, got, expected) -> str:
     return ""
 
 
-def _mismatch(task: Task, output: Output, got, expected) -> str | None:
-    """None when ``got`` matches ``expected`` within the task's tolerance, else the message."""
+def _case(dims: Mapping[str, float]) -> str:
+    """`` (this case: n = 14, H = 5, m = 4)``: the sizes of a case (one-letter dims only)."""
+    sizes = [f"{k} = {v:g}" for k, v in dims.items() if len(k) == 1]
+    return f" (this case: {', '.join(sizes)})" if sizes else ""
+
+
+def _entry(value, is_bool: bool) -> str:
+    return str(bool(value)) if is_bool else f"{value + 0:.6g}"
+
+
+def _mismatch(task: Task, output: Output, got, expected, dims=None) -> str | None:
+    """None when ``got`` matches ``expected`` within the task's tolerance, else the message.
+
+    An array's message names its first wrong entry in index order and counts the wrong ones; a
+    number's message gives the case's sizes (a wrong period or length shows in them).
+    """
     if output.shape == "":
         if abs(got - expected) <= task.atol + task.rtol * abs(expected):
             return None
         ratio = f" (yours / expected = {got / expected:.4g})" if expected else ""
-        return f"{output.name} is {got:.6g}; expected {expected:.6g}{ratio}"
+        return f"{output.name} is {got:.6g}; expected {expected:.6g}{ratio}{_case(dims or {})}"
     with np.errstate(all="ignore"):
         if output.kind == "index":
             excess = (got != expected).astype(float)
@@ -316,11 +348,12 @@ def _mismatch(task: Task, output: Output, got, expected) -> str | None:
     bad = excess > 0
     if not bad.any():
         return None
-    at = np.unravel_index(int(np.argmax(excess)), excess.shape)
+    at = tuple(np.argwhere(bad)[0])  # the first wrong entry, in index order
+    is_bool = got.dtype == np.bool_ or expected.dtype == np.bool_
     return (
-        f"{output.name} is wrong at {list(map(int, at))}: yours {got[at] + 0:.6g}, expected "
-        f"{expected[at] + 0:.6g} ({int(bad.sum())} of {bad.size} entries differ)"
-        + _value_diagnosis(task, output, got, expected)
+        f"{output.name} is wrong at {list(map(int, at))}: yours {_entry(got[at], is_bool)}, "
+        f"expected {_entry(expected[at], is_bool)} ({int(bad.sum())} of {bad.size} entries "
+        "differ)" + ("" if is_bool else _value_diagnosis(task, output, got, expected))
     )
 
 
@@ -339,8 +372,8 @@ def _outputs(task: Task, probe: Probe, outcome: Outcome):
     if len(value) != n:
         return None, f"{task.name} returned {len(value)} values; expected {n}: ({names})"
     checked = []
-    for output, v in zip(task.outputs, value, strict=True):
-        v, problem = _form(task, output, probe.dims, v)
+    for output, v, e in zip(task.outputs, value, probe.expected, strict=True):
+        v, problem = _form(task, output, probe.dims, v, e)
         if problem:
             return None, problem
         checked.append(v)
@@ -372,7 +405,7 @@ def _compare(task: Task, probe: Probe, got, kinds: Sequence[str]) -> tuple[str |
             passed, text = o.judge.grade(g, e)
             pairs.append((o, None if passed else f"{o.name}: {text}"))
         else:
-            detail = _mismatch(task, o, g, e)
+            detail = _mismatch(task, o, g, e, probe.dims)
             pairs.append((o, detail and detail + _swapped(task, probe, got, i)))
     wrong = [(o, m) for o, m in pairs if m]
     if not wrong:

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from course_rnn.grading.compare import MATMUL_RULE, broadcast_message, in_shape_language
+from course_rnn.grading.rejection import CheckRejectedError
 
 _NOT_STUDENT = tuple(
     str(Path(p).resolve())
@@ -65,6 +66,8 @@ def explain_exception(err: BaseException, dims: Mapping[str, float]) -> str:
         One or two sentences; the exception's own text where nothing better can be said.
     """
     text = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    if isinstance(err, CheckRejectedError):  # the check's own words: never restated
+        return f"{type(err).__name__}: {text}"
     frames = [
         (frame, lineno)
         for frame, lineno in traceback.walk_tb(err.__traceback__)

@@ -20,9 +20,16 @@ numbers, strings); every comparison happens in the grader's own process (``compa
 import inspect
 
 # Found by name by worker_cell, like the harnesses defined here.
+from course_rnn.grading.harness_forecasting import (  # noqa: F401
+    forecast_harness,
+    mase_harness,
+    recursive_harness,
+)
 from course_rnn.grading.harness_gated import gated_cell_harness  # noqa: F401
 from course_rnn.grading.harness_padded import padded_batch_harness  # noqa: F401
+from course_rnn.grading.harness_sequences import sequences_harness  # noqa: F401
 from course_rnn.grading.harness_transformers import scan_harness  # noqa: F401
+from course_rnn.grading.rejection import CheckRejectedError
 
 #: The functions the worker cell defines; the grader's Calls use them.
 BATCH = "course_rnn_grader_batch"
@@ -99,13 +106,17 @@ def char_rnn_loss_harness(fn, tokens, targets, mask, h0, *params):
     keys = ("E", "W_ih", "W_hh", "b_ih", "b_hh", "W_hy", "b_y")
     result = fn(dict(zip(keys, params, strict=True)), tokens, targets, mask, h0)
     if not (isinstance(result, tuple | list) and len(result) == 3):
-        raise TypeError("char_rnn_loss must return three values: (L, grads, h_n)")
+        raise CheckRejectedError("char_rnn_loss must return three values: (L, grads, h_n)")
     L, grads, h_n = result
     if not isinstance(grads, dict):
-        raise TypeError(f"grads must be a dict keyed like params, got a {type(grads).__name__}")
+        raise CheckRejectedError(
+            f"grads must be a dict keyed like params, got a {type(grads).__name__}"
+        )
     missing = [k for k in keys if k not in grads]
     if missing:
-        raise KeyError(f"grads has no entry {missing[0]!r}; it needs the keys {list(keys)}")
+        raise CheckRejectedError(
+            f"grads has no entry {missing[0]!r}; it needs the keys {list(keys)}"
+        )
     return (L, h_n, *(grads[k] for k in keys))
 
 
@@ -119,23 +130,25 @@ def train_char_model_harness(fn, tokens, V, steps, seed):
     """Call ``fn(tokens, V, steps, seed) -> params``; return a dict of copies of its arrays.
 
     Only the seven parameters come back, each a float array, so that what crosses to the
-    grader is plain data; anything else raises a TypeError or KeyError that names it.
+    grader is plain data; anything else raises a CheckRejectedError that names it.
     """
     import numpy as np
 
     keys = ("E", "W_ih", "W_hh", "b_ih", "b_hh", "W_hy", "b_y")
     params = fn(tokens, V, steps, seed)
     if not isinstance(params, dict):
-        raise TypeError(
+        raise CheckRejectedError(
             f"train_char_model must return a dict of arrays, got a {type(params).__name__}"
         )
     out = {}
     for k in keys:
         if k not in params:
-            raise KeyError(f"the returned params have no entry {k!r}; they need {list(keys)}")
+            raise CheckRejectedError(
+                f"the returned params have no entry {k!r}; they need {list(keys)}"
+            )
         value = params[k]
         if not (isinstance(value, np.ndarray) and value.dtype.kind == "f"):
-            raise TypeError(
+            raise CheckRejectedError(
                 f"params[{k!r}] must be a float NumPy array, got {type(value).__name__}"
             )
         out[k] = np.array(value)
@@ -282,6 +295,7 @@ def worker_cell(harnesses: tuple[str, ...]) -> str:
         Python source defining :data:`BATCH`, its helpers and the harnesses.
     """
     names = (
+        "CheckRejectedError",  # raised by the harnesses (rejection.py)
         "describe_signature",
         "snapshot",
         *sorted(set(harnesses)),

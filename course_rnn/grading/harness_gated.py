@@ -19,6 +19,8 @@ It enforces three rules the notebooks state:
 Book: "Long short-term memory"; "Gated recurrent units".
 """
 
+from course_rnn.grading.rejection import CheckRejectedError
+
 
 def gated_cell_harness(fn, layout, *args):
     """Call ``fn(*args)``; for a step forward, unpack its cache.
@@ -36,7 +38,8 @@ def gated_cell_harness(fn, layout, *args):
 
     Raises:
         FloatingPointError: ``fn`` overflowed (e.g. ``np.exp`` of a large number).
-        TypeError, ValueError: a malformed result or cache, or an array of another dtype.
+        CheckRejectedError: a malformed result or cache, or an array of another dtype
+            (``rejection.py``: the grader shows its message as it is).
     """
     import inspect
 
@@ -55,11 +58,15 @@ def gated_cell_harness(fn, layout, *args):
         returns, size = layout
         if not (isinstance(result, tuple | list) and len(result) == returns):
             got = len(result) if isinstance(result, tuple | list) else f"a {type(result).__name__}"
-            raise TypeError(f"{name} must return {returns} values, the last its cache; got {got}")
+            raise CheckRejectedError(
+                f"{name} must return {returns} values, the last its cache; got {got}"
+            )
         *states, cache = result
         if not (isinstance(cache, tuple | list) and len(cache) == size):
             got = f"{len(cache)} entries" if isinstance(cache, tuple | list) else "no tuple"
-            raise TypeError(f"{name}'s cache must be a tuple of {size} entries; it has {got}")
+            raise CheckRejectedError(
+                f"{name}'s cache must be a tuple of {size} entries; it has {got}"
+            )
         try:
             names = list(inspect.signature(fn).parameters)[: len(args) - 2]
         except (TypeError, ValueError):
@@ -72,7 +79,7 @@ def gated_cell_harness(fn, layout, *args):
                 and np.array_equal(kept, given)
             ):
                 what = names[k] if k < len(names) else f"argument {k + 1}"
-                raise ValueError(
+                raise CheckRejectedError(
                     f"{name}'s cache[{k}] must be {what}, the argument as given (the cache "
                     "starts with the step's inputs but the two biases)"
                 )
@@ -81,7 +88,7 @@ def gated_cell_harness(fn, layout, *args):
     dtype = args[0].dtype
     for what, value in arrays:
         if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.dtype != dtype:
-            raise TypeError(
+            raise CheckRejectedError(
                 f"{name}: {what} has dtype {value.dtype}, but the inputs are {dtype}: keep "
                 "the inputs' dtype"
             )

@@ -17,6 +17,8 @@ It enforces three rules the notebook states:
 Book: "Bidirectional RNNs", section "Batches of unequal length"; "Encoder–decoders and attention".
 """
 
+from course_rnn.grading.rejection import CheckRejectedError
+
 
 def padded_batch_harness(fn, padded, *args):
     """Call ``fn(*args)`` and check its padding, its floating-point errors and its dtypes.
@@ -33,8 +35,8 @@ def padded_batch_harness(fn, padded, *args):
 
     Raises:
         FloatingPointError: ``fn`` overflowed, or computed 0/0.
-        ValueError: a padded entry is not exactly 0.
-        TypeError: an array of another dtype than the inputs'.
+        CheckRejectedError: a padded entry is not exactly 0, or an array has another dtype
+            than the inputs' (``rejection.py``: the grader shows its message as it is).
     """
     import numpy as np
 
@@ -45,7 +47,7 @@ def padded_batch_harness(fn, padded, *args):
     dtype = args[0].dtype
     for k, value in enumerate(values):
         if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.dtype != dtype:
-            raise TypeError(
+            raise CheckRejectedError(
                 f"{name}: output {k + 1} has dtype {value.dtype}, but the inputs are {dtype}: "
                 "keep the inputs' dtype"
             )
@@ -68,7 +70,7 @@ def padded_batch_harness(fn, padded, *args):
                 t, b = (int(i) for i in np.argwhere(nonzero)[0])
                 at = f"out[{t}, {b}]" if padded == "steps" else f"weights[{b}, :, {t}]"
                 step = "step" if padded == "steps" else "key"
-                raise ValueError(
+                raise CheckRejectedError(
                     f"{what} must be exactly 0 {where}: {at} is not, but lengths[{b}] = "
                     f"{int(lengths[b])} ({step} {t} is padding)"
                 )

@@ -25,6 +25,8 @@ those are evasions, not mistakes, and the similarity report and a reader catch t
 Book: "Length generalisation and the recurrent comeback".
 """
 
+from course_rnn.grading.rejection import CheckRejectedError
+
 
 def scan_harness(fn, probe, a, b, h0):
     """Call ``fn(a, b, h0)``; with ``probe`` = 1, first check that it does not loop over time.
@@ -40,8 +42,8 @@ def scan_harness(fn, probe, a, b, h0):
         What ``fn(a, b, h0)`` returns.
 
     Raises:
-        RuntimeError: the number of lines run grows with T (a Python loop over the time steps).
-        ValueError: ``fn`` changed one of its input arrays in place.
+        CheckRejectedError: the number of lines run grows with T (a Python loop over the time
+            steps), or ``fn`` changed one of its input arrays in place (``rejection.py``).
         FloatingPointError: ``fn`` overflowed, divided by zero or made a NaN (the call runs under
             ``np.errstate(..., "raise")``, so that the grader and the self-check see the same).
     """
@@ -57,7 +59,7 @@ def scan_harness(fn, probe, a, b, h0):
         for arg, before, after in zip(("a", "b", "h0"), given, (a, b, h0), strict=True):
             if not np.array_equal(before, after, equal_nan=True):
                 name = getattr(fn, "__name__", "the function")
-                raise ValueError(
+                raise CheckRejectedError(
                     f"{name} changed its input {arg}: the caller's arrays must stay as they were "
                     "(work on copies)"
                 )
@@ -117,7 +119,7 @@ def scan_harness(fn, probe, a, b, h0):
     except TooManyLinesError:
         result = None
     if counted["over"]:
-        raise RuntimeError(
+        raise CheckRejectedError(
             f"{name} runs a Python loop over the time steps: it ran {lines_small} lines of "
             f"Python for T = {small} and more than {lines_small + allowed} for T = {T} (the "
             "limit: a scan needs only a few more rounds when T doubles). Each round must "

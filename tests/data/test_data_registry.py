@@ -11,10 +11,11 @@ from course_rnn.data import DATASETS, describe
 def test_every_data_set_is_described():
     assert set(DATASETS) == {
         "adding", "parity", "counting", "copy", "selective_copy", "associative_recall",
-        "noisy_sine", "multiscale", "pydoc_chars", "sentiment", "tagging",
+        "noisy_sine", "multiscale", "pydoc_chars", "sentiment", "checklist", "tagging",
         "dates", "digit_copy",
         "formal_parity", "formal_modular_sum", "formal_dyck",
         "ner",
+        "co2", "sunspots", "nile", "elnino",
     }  # fmt: skip
     text = describe()
     for name, info in DATASETS.items():

@@ -884,7 +884,8 @@ LSTM = (
         "lstm_forward",
         LSTM_SEQ.format(**GOOD_LSTM_SEQ | {"buffer": "np.zeros((x.shape[0], *h0.shape))"}),
         "edge cases",
-        "with inputs of dtype float32 (keep the dtype): lstm_forward raised TypeError",
+        "with inputs of dtype float32 (keep the dtype): lstm_forward: the first value it "
+        "returns has dtype float64, but the inputs are float32",
     ),
     Mutant(
         "lstm_bptt_dc_not_carried",
@@ -919,7 +920,8 @@ LSTM = (
             | {"zeros": "(np.zeros(p.shape) for p in (W_ih, W_hh, b_ih, b_hh))"}
         ),
         "edge cases",
-        "with inputs of dtype float32 (keep the dtype): lstm_backward raised TypeError",
+        "with inputs of dtype float32 (keep the dtype): lstm_backward: the fourth value it "
+        "returns has dtype float64, but the inputs are float32",
     ),
 )
 
@@ -1087,7 +1089,8 @@ GRU = (
         "gru_forward",
         GRU_SEQ.format(**GOOD_GRU_SEQ | {"buffer": "np.zeros((x.shape[0], *h0.shape))"}),
         "edge cases",
-        "with inputs of dtype float32 (keep the dtype): gru_forward raised TypeError",
+        "with inputs of dtype float32 (keep the dtype): gru_forward: the first value it "
+        "returns has dtype float64, but the inputs are float32",
     ),
     Mutant(
         "gru_bptt_upstream_not_added",
@@ -1121,11 +1124,24 @@ GRU = (
             **GOOD_GRU_SEQ_BACK | {"zeros": "(np.zeros(p.shape) for p in (W_ih, W_hh, b_ih, b_hh))"}
         ),
         "edge cases",
-        "with inputs of dtype float32 (keep the dtype): gru_backward raised TypeError",
+        "with inputs of dtype float32 (keep the dtype): gru_backward: the third value it "
+        "returns has dtype float64, but the inputs are float32",
     ),
 )
 
 from mutants_bidirectional import BIDIRECTIONAL  # noqa: E402
+from mutants_forecasting import FORECASTING  # noqa: E402
+from mutants_sequences import SEQUENCES  # noqa: E402
 from mutants_transformers import TRANSFORMERS  # noqa: E402
 
-MUTANTS = HIDDEN_STATE + BPTT + LANGUAGE_MODEL + LSTM + GRU + TRANSFORMERS + BIDIRECTIONAL
+MUTANTS = (
+    HIDDEN_STATE
+    + BPTT
+    + LANGUAGE_MODEL
+    + LSTM
+    + GRU
+    + TRANSFORMERS
+    + BIDIRECTIONAL
+    + SEQUENCES
+    + FORECASTING
+)

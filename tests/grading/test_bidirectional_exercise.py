@@ -15,6 +15,7 @@ from helpers import SOLUTIONS
 
 from course_rnn.grading import check
 from course_rnn.grading.harness_padded import padded_batch_harness
+from course_rnn.grading.rejection import CheckRejectedError
 from course_rnn.grading.selfcheck import USES_COURSE_RNN
 from course_rnn.grading.specs import bidirectional as spec
 from course_rnn.grading.tasks import linspace_fill, random_fill
@@ -77,10 +78,12 @@ def test_points_are_in_the_style_of_the_other_exercises():
 def test_harness_names_the_first_padded_entry_that_is_not_zero():
     x = np.ones((3, 2, 1))
     lengths = np.array([3, 1])
-    with pytest.raises(ValueError, match=r"out\[1, 1\] is not, but lengths\[1\] = 1"):
+    with pytest.raises(CheckRejectedError, match=r"out\[1, 1\] is not, but lengths\[1\] = 1"):
         padded_batch_harness(lambda x, lengths: (x, None), "steps", x, lengths)
     weights = np.full((2, 1, 3), 1 / 3)
-    with pytest.raises(ValueError, match=r"weights\[1, :, 1\] is not, but lengths\[1\] = 1"):
+    with pytest.raises(
+        CheckRejectedError, match=r"weights\[1, :, 1\] is not, but lengths\[1\] = 1"
+    ):
         padded_batch_harness(lambda *a: (None, weights), "keys", x, x, x, lengths)
     x[1:, 1] = 0
     assert padded_batch_harness(lambda x, lengths: (x, None), "steps", x, lengths)[0] is x
@@ -88,7 +91,9 @@ def test_harness_names_the_first_padded_entry_that_is_not_zero():
 
 def test_harness_keeps_the_dtype_and_refuses_overflow():
     x = np.ones((2, 2), dtype=np.float32)
-    with pytest.raises(TypeError, match="output 1 has dtype float64, but the inputs are float32"):
+    with pytest.raises(
+        CheckRejectedError, match="output 1 has dtype float64, but the inputs are float32"
+    ):
         padded_batch_harness(lambda x: x.astype(np.float64), "", x)
     with pytest.raises(FloatingPointError, match="overflow"):
         padded_batch_harness(lambda x: np.exp(1000 * x.astype(np.float64)), "", x)

@@ -59,7 +59,7 @@ def graded(tmp_path_factory, sandbox, solutions):
 def test_reference_solutions_earn_full_marks(graded):
     run, _ = graded
     reference = by_student(run)["reference"]
-    assert reference.score == reference.max_score == 90
+    assert reference.score == reference.max_score == 110
     assert all(t.passed for t in reference.tests)
 
 
@@ -111,7 +111,7 @@ def test_grades_csv_has_one_row_per_student_and_a_column_per_test(graded):
     assert "hidden_state/rnn_forward/hidden" in header
     assert header.index("bptt") == header.index("bptt/clip_grad_norm/hidden") + 1  # its last task
     reference = next(r for r in rows if r["student"] == "reference")
-    assert (reference["bptt"], reference["hidden_state"], reference["total"]) == ("19", "9", "90")
+    assert (reference["bptt"], reference["hidden_state"], reference["total"]) == ("19", "9", "110")
 
 
 def test_results_json_follows_gradescope_format(graded):

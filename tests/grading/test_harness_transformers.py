@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from course_rnn.grading.harness_transformers import scan_harness
+from course_rnn.grading.rejection import CheckRejectedError
 from course_rnn.grading.specs.transformers import LONG, _scan_form, _scan_grade
 from course_rnn.numpy_nn.scan import linear_recurrence_loop
 
@@ -86,7 +87,9 @@ def test_loops_over_time_fail_and_are_stopped_early(fn):
         steps.append(a.shape[0])
         return fn(a, b, h0)
 
-    with pytest.raises(RuntimeError, match=r"counting runs a Python loop over the time steps"):
+    with pytest.raises(
+        CheckRejectedError, match=r"counting runs a Python loop over the time steps"
+    ):
         scan_harness(counting, 1, a, b, h0)
     assert steps == [64, LONG]  # called on the first 64 steps, then on all
 
@@ -103,7 +106,7 @@ def test_a_loop_is_stopped_long_before_its_end():
             h[t] = h_t
         return h
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(CheckRejectedError):
         scan_harness(recording, 1, a, b, h0)
     assert 64 < len(seen) < 64 + 1000  # stopped after about a thousand lines
 
@@ -117,7 +120,7 @@ def test_swallowing_the_stop_does_not_help():
         except Exception:  # a student's catch-all
             return loop(a, b, h0)
 
-    with pytest.raises(RuntimeError, match="runs a Python loop"):
+    with pytest.raises(CheckRejectedError, match="runs a Python loop"):
         scan_harness(stubborn, 1, a, b, h0)
 
 

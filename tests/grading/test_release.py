@@ -38,6 +38,8 @@ STUB_CELLS = {
     "gru": 4,
     "transformers": 4,
     "bidirectional": 4 + 1,
+    "sequences": 4,
+    "forecasting": 5,
 }
 #: Answer formulas that the notebooks' text must leave to the student to derive.
 ANSWERS = (
@@ -66,6 +68,18 @@ ANSWERS = (
     "lengths - 1",
     "dweights - ",
     "scores.max(",
+    "== np.arange(V)",
+    "np.eye(V)[tokens]",
+    "reshape(B, T).T",
+    "np.cumsum(lengths)",
+    "< lengths[None, :]",
+    "% period]",
+    "np.arange(horizon) % period",
+    "np.abs(actual) + np.abs(forecast)",
+    "history[period:] - history[",
+    "current[1:]",
+    "window[1:]",
+    "np.arange(N)[None, :]",
 )
 
 
@@ -143,10 +157,12 @@ def test_release_command_writes_every_notebook(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "bidirectional.ipynb",
         "bptt.ipynb",
+        "forecasting.ipynb",
         "gru.ipynb",
         "hidden_state.ipynb",
         "language_model.ipynb",
         "lstm.ipynb",
+        "sequences.ipynb",
         "transformers.ipynb",
     ]
     assert "wrote" in capsys.readouterr().out

@@ -74,10 +74,10 @@ def test_rerun_after_kill_9_resumes_without_double_counting(tmp_path, sandbox, s
 def test_changed_submission_is_graded_again(tmp_path, sandbox, solutions):
     subs, out = tmp_path / "subs", tmp_path / "out"
     perfect(subs, "ana")
-    assert grade(subs, out, solutions=solutions, sandbox=sandbox).results[0].score == 90
+    assert grade(subs, out, solutions=solutions, sandbox=sandbox).results[0].score == 110
     (subs / "ana" / "bptt.ipynb").unlink()
     run = grade(subs, out, solutions=solutions, sandbox=sandbox)
-    assert (run.graded, run.results[0].score) == (1, 71)
+    assert (run.graded, run.results[0].score) == (1, 91)
 
 
 def zip_folder(folder, archive, prefix=""):
@@ -96,7 +96,7 @@ def test_zip_input_grades_like_the_folder(tmp_path, sandbox, solutions):
     archive = zip_folder(subs, tmp_path / "subs.zip", prefix="submissions/")
     zip_run = grade(archive, tmp_path / "b", solutions=solutions, sandbox=sandbox)
     assert read_rows(tmp_path / "a") == read_rows(tmp_path / "b")
-    assert [r.score for r in zip_run.results] == [r.score for r in folder_run.results] == [90, 0]
+    assert [r.score for r in zip_run.results] == [r.score for r in folder_run.results] == [110, 0]
 
 
 @pytest.mark.parametrize("name", ["../evil.txt", "/tmp/evil.txt", "ana/../../evil.txt"])

@@ -319,10 +319,12 @@ def test_repository_exercises_load_with_points(solutions):
     assert sorted(exercises) == [
         "bidirectional",
         "bptt",
+        "forecasting",
         "gru",
         "hidden_state",
         "language_model",
         "lstm",
+        "sequences",
         "transformers",
     ]
     points = {
@@ -331,20 +333,24 @@ def test_repository_exercises_load_with_points(solutions):
     assert points == {
         "bidirectional": 11,
         "bptt": 19,
+        "forecasting": 10,
         "gru": 10,
         "hidden_state": 9,
         "language_model": 18,
         "lstm": 11,
+        "sequences": 10,
         "transformers": 12,
     }
     tasks = {e: len(x.graded) for e, x in exercises.items()}
     assert tasks == {
         "bidirectional": 4,
         "bptt": 7,
+        "forecasting": 5,
         "gru": 4,
         "hidden_state": 4,
         "language_model": 6,
         "lstm": 4,
+        "sequences": 4,
         "transformers": 4,
     }
     assert read_seed(solutions) >= 0

@@ -17,7 +17,7 @@ AttentionSeq2Seq       (S, B) ids                  (T, B, V)            cross-en
 =====================  ==========================  ===================  ========================
 
 Padded batches: pass ``inputs=(x, lengths)``; targets on padding hold IGNORE_INDEX (-100).
-Book: chapter "Applications"; chapter "RNNs and Transformers".
+Book: chapter "Sentiment, phenomenon by phenomenon"; chapter "RNNs and Transformers".
 """
 
 from course_rnn.torch_nn.models.attention_decoder import AttentionSeq2Seq

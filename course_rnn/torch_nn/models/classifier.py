@@ -5,7 +5,7 @@ state at the last real step (forward direction; the backward direction's state a
 mean over the real steps. ``BagOfWordsClassifier`` is the baseline that ignores word order, so a
 chapter can show what order is worth. Both follow the course interface
 ``model(inputs, targets=None) -> Output(logits, loss)``.
-Book: chapter "Applications", section "Sequence classification".
+Book: chapter "Sentiment, phenomenon by phenomenon", section "Five classifiers".
 """
 
 import torch.nn.functional as F
@@ -50,7 +50,7 @@ class SequenceClassifier(nn.Module):
 
     Inputs: x or (x, lengths) (see ``encoder.split_inputs``); targets (B,) int64 class ids.
 
-    Book: chapter "Applications", section "Sequence classification".
+    Book: chapter "Sentiment, phenomenon by phenomenon".
     """
 
     def __init__(
@@ -117,7 +117,7 @@ class BagOfWordsClassifier(nn.Module):
 
     Inputs: x (T, B) int64 or (x, lengths); targets (B,) int64.
 
-    Book: chapter "Applications", section "Sequence classification" (the baseline).
+    Book: chapter "Sentiment, phenomenon by phenomenon" (the baseline).
     """
 
     def __init__(

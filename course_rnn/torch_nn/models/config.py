@@ -9,7 +9,7 @@ the future (language models, decoders) refuse it; see ``check_unidirectional``.
 The recurrent layers run on ``torch.nn.RNN/LSTM/GRU`` by default (``backend="torch"``, fused and
 fast; the course's own twins are tested equal to them). ``backend="course"`` builds the course's
 ``course_rnn.torch_nn`` twins instead, the same equations in readable Python loops (slower).
-Book: chapters "Applications" and "RNNs and Transformers".
+Book: chapters "Sentiment, phenomenon by phenomenon" and "RNNs and Transformers".
 """
 
 from dataclasses import dataclass

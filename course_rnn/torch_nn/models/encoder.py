@@ -106,7 +106,7 @@ class SequenceEncoder(nn.Module):
     the backward direction can start at each sequence's last real step without PackedSequence;
     dropout between layers as torch's ``dropout=``.
 
-    Book: chapter "Applications", section "One encoder, many heads".
+    Book: chapters "A named-entity tagger" and "Sentiment, phenomenon by phenomenon".
     """
 
     def __init__(self, input_size: int, config: EncoderConfig, *, cross_attention: bool = False):

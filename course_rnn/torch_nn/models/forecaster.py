@@ -3,7 +3,7 @@
 The encoder reads the window; one linear layer maps its summary (the state after the last step)
 to all H·O future values at once ("direct multi-step" forecasting). The adding problem is the
 case H = 1, O = 1: pass its targets (B,) as ``targets[None, :, None]`` (1, B, 1).
-Book: chapter "Applications", section "Forecasting"; chapter "Backpropagation through time"
+Book: chapter "Forecasting real series"; chapter "Backpropagation through time"
 (the adding problem).
 """
 
@@ -27,7 +27,7 @@ class Forecaster(nn.Module):
 
     Inputs: x (W, B, D) float or (x, lengths); targets (H_out, B, O) float.
 
-    Book: chapter "Applications", section "Forecasting".
+    Book: chapter "Forecasting real series".
     """
 
     def __init__(

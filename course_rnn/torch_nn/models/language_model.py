@@ -32,7 +32,7 @@ class CharLM(nn.Module):
         embed_dim:  embedding width (default config.hidden_size)
         config:     EncoderConfig; bidirectional=True raises ValueError (the leak of the future)
 
-    Book: chapter "Applications", section "Character language models".
+    Book: chapters "Character language models" and "Gated recurrent units".
     """
 
     def __init__(
